@@ -1,0 +1,36 @@
+# configsvc — every Python command runs through `uv run python -m ...`.
+.DEFAULT_GOAL := help
+UV ?= uv
+RUN := $(UV) run python -m
+
+.PHONY: help install run migrate migrate-status test lint fmt clean
+
+help: ## List every target with what it does
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+install: ## Install the project and its dev tools into .venv (uv sync)
+	$(UV) sync
+
+run: install ## Serve the API for development on HOST:PORT (embedded PostgreSQL 16 when DATABASE_URL is empty)
+	$(RUN) scripts.run
+
+migrate: install ## Apply pending migrations to the configured database
+	$(RUN) scripts.migrate apply
+
+migrate-status: install ## List applied and pending migrations
+	$(RUN) scripts.migrate status
+
+test: install ## Run the whole test suite against PostgreSQL 16 (embedded unless TEST_DATABASE_URL is set)
+	$(RUN) pytest
+
+lint: install ## Check style and formatting (ruff check + ruff format --check)
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+fmt: install ## Format the code and apply safe lint fixes
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+clean: ## Remove .venv, caches and the embedded database under .data/
+	rm -rf .venv .data .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,154 @@
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import psycopg2
+import pytest
+
+from configsvc.db import Database
+from configsvc.errors import DatabaseUnavailable, PoolExhausted
+
+pytestmark = pytest.mark.anyio
+
+
+@asynccontextmanager
+async def open_database(dsn: str, **overrides: float) -> AsyncIterator[Database]:
+    options = {"min_size": 0, "max_size": 2, "lease_timeout": 2.0, "statement_timeout_ms": 5000} | overrides
+    database = Database(dsn, **options)
+    await database.open()
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+def admin(dsn: str, statement: str, params: tuple = ()) -> list[tuple]:
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn, conn.cursor() as cursor:
+            cursor.execute(statement, params)
+            return cursor.fetchall()
+    finally:
+        conn.close()
+
+
+async def backend_pid(database: Database) -> int:
+    async with database.lease() as session:
+        return (await session.fetch_one("SELECT pg_backend_pid() AS pid"))["pid"]
+
+
+async def test_sessions_run_in_utc_with_the_statement_timeout_and_dict_rows(database_url):
+    async with open_database(database_url, statement_timeout_ms=1234) as database, database.lease() as session:
+        row = await session.fetch_one("SHOW timezone")
+        timeout = await session.fetch_one("SHOW statement_timeout")
+
+    assert row == {"TimeZone": "UTC"}
+    assert timeout == {"statement_timeout": "1234ms"}
+
+
+async def test_lease_waits_for_a_free_connection(database_url):
+    async with open_database(database_url, max_size=1, lease_timeout=2.0) as database:
+        order: list[str] = []
+
+        async def hold() -> None:
+            async with database.lease():
+                order.append("first in")
+                await asyncio.sleep(0.3)
+                order.append("first out")
+
+        async def wait() -> None:
+            await asyncio.sleep(0.05)
+            async with database.lease():
+                order.append("second in")
+
+        await asyncio.gather(hold(), wait())
+
+    assert order == ["first in", "first out", "second in"]
+
+
+async def test_lease_times_out_with_a_domain_error_when_the_pool_is_exhausted(database_url):
+    async with open_database(database_url, max_size=1, lease_timeout=0.3) as database, database.lease():
+        started = time.monotonic()
+        with pytest.raises(PoolExhausted, match=r"within 0\.3 s"):
+            async with database.lease():
+                pass
+        waited = time.monotonic() - started
+
+    assert 0.3 <= waited < 1.0
+
+
+async def test_broken_connection_is_discarded_not_handed_out_again(database_url):
+    async with open_database(database_url, max_size=1) as database:
+        first = await backend_pid(database)
+        admin(database_url, "SELECT pg_terminate_backend(%s, 5000)", (first,))
+
+        with pytest.raises(DatabaseUnavailable):
+            async with database.lease() as session:
+                await session.fetch_one("SELECT 1")
+
+        assert await backend_pid(database) != first
+
+
+async def test_unfinished_transaction_is_rolled_back_before_reuse(database_url):
+    async with open_database(database_url, max_size=1) as database:
+        async with database.lease() as session:
+            await session.execute("INSERT INTO applications (id, name) VALUES (%s, 'left open')", ("0" * 26,))
+
+        async with database.lease() as session:
+            assert session.connection.info.transaction_status == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+            assert await session.fetch_all("SELECT * FROM applications") == []
+
+
+async def test_cancelled_request_cancels_its_statement_and_frees_the_connection(database_url):
+    async with open_database(database_url, max_size=1) as database:
+
+        async def slow() -> None:
+            async with database.lease() as session:
+                await session.execute("SELECT pg_sleep(30)")
+
+        task = asyncio.create_task(slow())
+        await asyncio.sleep(0.3)
+        started = time.monotonic()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+        async with database.lease() as session:
+            assert await session.fetch_one("SELECT 1 AS one") == {"one": 1}
+        assert time.monotonic() - started < 2
+        sleeping = admin(
+            database_url,
+            "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'",
+        )
+        assert sleeping == [(0,)]
+
+
+async def test_statement_timeout_surfaces_as_unavailable(database_url):
+    async with open_database(database_url, statement_timeout_ms=100) as database:
+        with pytest.raises(DatabaseUnavailable):
+            async with database.lease() as session:
+                await session.execute("SELECT pg_sleep(2)")
+
+
+async def test_closed_database_refuses_leases_without_pool_error(database_url):
+    async with open_database(database_url) as database:
+        pass
+
+    with pytest.raises(DatabaseUnavailable, match="closed"):
+        async with database.lease():
+            pass
+
+
+async def test_unreachable_database_is_unavailable_at_open():
+    database = Database(
+        "postgresql://nobody@127.0.0.1:1/none", min_size=1, max_size=1, lease_timeout=1, statement_timeout_ms=100
+    )
+    with pytest.raises(DatabaseUnavailable, match="cannot connect"):
+        await database.open()
+    await database.close()
+
+
+async def test_returned_connections_stay_open_for_reuse(database_url):
+    async with open_database(database_url, min_size=0, max_size=2) as database:
+        assert await backend_pid(database) == await backend_pid(database)

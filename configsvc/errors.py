@@ -1,0 +1,33 @@
+"""Domain errors: raised by repositories and the database layer, mapped to HTTP in one place."""
+
+
+class DomainError(Exception):
+    """Base class; the message is safe to show to a client."""
+
+
+class NotFound(DomainError):
+    """The addressed resource does not exist."""
+
+
+class Conflict(DomainError):
+    """The write collides with existing state (a taken name)."""
+
+
+class UnknownReference(DomainError):
+    """The body refers to a resource that does not exist."""
+
+
+class InvalidChange(DomainError):
+    """The write asks for a change the resource does not allow."""
+
+
+class ServiceUnavailable(DomainError):
+    """The database cannot serve the request right now; retrying later may succeed."""
+
+
+class PoolExhausted(ServiceUnavailable):
+    """No pooled connection became free within the lease timeout."""
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database could not be reached or dropped the connection."""

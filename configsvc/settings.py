@@ -1,0 +1,69 @@
+"""Service settings: read once from the environment and `.env`, validated at start-up."""
+
+import logging
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names the setting."""
+
+
+class Settings(BaseSettings):
+    """Every setting of SPEC §6; environment variables override `.env`."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+    )
+
+    database_url: str = ""
+    data_dir: Path = Path(".data")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: str = "INFO"
+    db_pool_min_size: int = Field(default=2, ge=0)
+    db_pool_max_size: int = Field(default=10, ge=1)
+    db_lease_timeout_seconds: float = Field(default=5.0, gt=0)
+    db_statement_timeout_ms: int = Field(default=5000, ge=1)
+    max_body_bytes: int = Field(default=1_048_576, ge=1)
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        name = value.strip().upper()
+        if not isinstance(logging.getLevelNamesMapping().get(name), int):
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return name
+
+    @model_validator(mode="after")
+    def _pool_bounds_ordered(self) -> Self:
+        if self.db_pool_min_size > self.db_pool_max_size:
+            raise ValueError("DB_POOL_MIN_SIZE must not exceed DB_POOL_MAX_SIZE")
+        return self
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings, turning pydantic's report into one message per bad setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors(include_input=False, include_url=False):
+            setting = "".join(str(part) for part in item["loc"]).upper() or "settings"
+            problems.append(f"{setting}: {item['msg']}")
+        raise SettingsError("invalid settings: " + "; ".join(problems)) from None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, loaded on first use (tests build their own)."""
+    return load_settings()

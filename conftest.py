@@ -1,0 +1,89 @@
+"""Shared fixtures: one PostgreSQL 16 per test session, one fresh migrated database per test."""
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg2
+import pytest
+from psycopg2 import sql
+from psycopg2.extensions import make_dsn
+
+from configsvc import migrations
+from configsvc.embedded_postgres import embedded_postgres
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """TEST_DATABASE_URL when given (it needs CREATEDB), else an embedded PostgreSQL 16."""
+    configured = os.environ.get("TEST_DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    data_dir = tmp_path_factory.mktemp("embedded")
+    with embedded_postgres(data_dir) as url:
+        yield url
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def run_admin(server_url: str, statement: sql.Composable) -> None:
+    conn = psycopg2.connect(server_url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute(statement)
+    finally:
+        conn.close()
+
+
+def create_database(server_url: str, template: str | None = None) -> str:
+    name = f"configsvc_test_{uuid.uuid4().hex[:16]}"
+    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template:
+        statement = sql.SQL("{} TEMPLATE {}").format(statement, sql.Identifier(template))
+    run_admin(server_url, statement)
+    return name
+
+
+def drop_database(server_url: str, name: str) -> None:
+    run_admin(server_url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def template_database(server_url: str) -> Iterator[str]:
+    """A database migrated once; each test copies it, which is much faster than migrating."""
+    name = create_database(server_url)
+    migrations.apply(make_dsn(server_url, dbname=name))
+    yield name
+    drop_database(server_url, name)
+
+
+@pytest.fixture
+def database_url(server_url: str, template_database: str) -> Iterator[str]:
+    """A fresh, migrated database of the test's own."""
+    name = create_database(server_url, template=template_database)
+    yield make_dsn(server_url, dbname=name)
+    drop_database(server_url, name)
+
+
+@pytest.fixture
+def empty_database_url(server_url: str) -> Iterator[str]:
+    """A fresh database with no migration applied."""
+    name = create_database(server_url)
+    yield make_dsn(server_url, dbname=name)
+    drop_database(server_url, name)
+
+
+@pytest.fixture
+def migrations_dir(tmp_path: Path) -> Path:
+    """An empty folder for migration files a test writes itself."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    return folder
