@@ -3,16 +3,20 @@
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import psycopg2
 import pytest
 from psycopg2 import sql
 from psycopg2.extensions import make_dsn
 
 from configsvc import migrations
+from configsvc.db import Database
 from configsvc.embedded_postgres import embedded_postgres
+from configsvc.main import create_app
+from test.client import app_client, settings_for
 
 
 @pytest.fixture(scope="session")
@@ -87,3 +91,19 @@ def migrations_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "migrations"
     folder.mkdir()
     return folder
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """An open connection pool on the test's database."""
+    db = Database(database_url, min_size=0, max_size=4, lease_timeout=2.0, statement_timeout_ms=5000)
+    await db.open()
+    yield db
+    await db.close()
+
+
+@pytest.fixture
+async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for the whole app (middleware, routes, lifespan) on the test's database."""
+    async with app_client(create_app(settings_for(database_url))) as http:
+        yield http

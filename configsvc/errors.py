@@ -2,7 +2,12 @@
 
 
 class DomainError(Exception):
-    """Base class; the message is safe to show to a client."""
+    """Base class; the message is safe to show to a client (it never quotes submitted values)."""
+
+    def __init__(self, message: str, *, loc: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.loc = loc  # the request field at fault, when there is one
 
 
 class NotFound(DomainError):

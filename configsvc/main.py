@@ -2,11 +2,18 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
+from configsvc.api import applications, configurations
+from configsvc.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
+from configsvc.api.problems import install_problem_handlers, problem_components
 from configsvc.db import Database
 from configsvc.settings import Settings
+
+API_PREFIX = "/api/v1"
 
 
 def create_database(settings: Settings) -> Database:
@@ -30,6 +37,27 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             await database.close()
 
-    app = FastAPI(title="configsvc", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="configsvc",
+        version="0.1.0",
+        summary="Named JSON configurations per application, stored in PostgreSQL.",
+        lifespan=lifespan,
+    )
     app.state.settings = settings
+    app.include_router(applications.router, prefix=API_PREFIX)
+    app.include_router(configurations.router, prefix=API_PREFIX)
+    install_problem_handlers(app)
+    # Added last = outermost: every response, the guards' included, carries a request id.
+    app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema plus the Problem schema that every error response refers to."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(problem_components())
+        app.openapi_schema = schema
+    return app.openapi_schema

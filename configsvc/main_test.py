@@ -17,3 +17,35 @@ async def test_lifespan_opens_the_database_and_closes_it_on_shutdown(database_ur
         assert (await client.get("/openapi.json")).status_code == 200
 
     assert database._pool is None
+
+
+async def test_openapi_documents_every_status_with_the_problem_schema(database_url):
+    app = create_app(Settings(_env_file=None, database_url=database_url))
+
+    async with app_client(app) as client:
+        schema = (await client.get("/openapi.json")).json()
+        docs = await client.get("/docs")
+
+    assert docs.status_code == 200
+    operations = {
+        (method.upper(), path): operation
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+    }
+    expected = {
+        ("POST", "/api/v1/applications"): {"201", "409", "413", "415", "422", "500", "503"},
+        ("GET", "/api/v1/applications"): {"200", "422", "500", "503"},
+        ("GET", "/api/v1/applications/{application_id}"): {"200", "404", "422", "500", "503"},
+        ("PUT", "/api/v1/applications/{application_id}"): {"200", "404", "409", "413", "415", "422", "500", "503"},
+        ("POST", "/api/v1/configurations"): {"201", "409", "413", "415", "422", "500", "503"},
+        ("GET", "/api/v1/configurations/{configuration_id}"): {"200", "404", "422", "500", "503"},
+        ("PUT", "/api/v1/configurations/{configuration_id}"): {"200", "404", "409", "413", "415", "422", "500", "503"},
+    }
+    assert {key: set(operation["responses"]) for key, operation in operations.items()} == expected
+    for operation in operations.values():
+        for status, response in operation["responses"].items():
+            if status.startswith(("4", "5")):
+                assert response["content"] == {
+                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                }
+    assert "Problem" in schema["components"]["schemas"]

@@ -1,0 +1,89 @@
+import asyncio
+from contextlib import asynccontextmanager
+from types import SimpleNamespace
+
+import psycopg2
+import pytest
+from ulid import ULID
+
+from configsvc.api.deps import UowDep, get_uow
+from configsvc.main import create_app
+from test.client import app_client, settings_for
+
+pytestmark = pytest.mark.anyio
+
+REJECT_AT_COMMIT = """
+CREATE FUNCTION reject_at_commit() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN RAISE EXCEPTION 'rejected at commit'; END $$;
+CREATE CONSTRAINT TRIGGER reject_at_commit AFTER INSERT ON applications
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION reject_at_commit();
+"""
+
+
+def sql(database_url: str, statement: str) -> list[tuple]:
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn, conn.cursor() as cursor:
+            cursor.execute(statement)
+            return cursor.fetchall() if cursor.description else []
+    finally:
+        conn.close()
+
+
+async def test_a_failed_commit_is_an_error_response_and_leaves_no_row(client, database_url):
+    sql(database_url, REJECT_AT_COMMIT)
+
+    response = await client.post("/api/v1/applications", json={"name": "doomed"})
+
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "rejected at commit" not in response.text
+    assert sql(database_url, "SELECT count(*) FROM applications") == [(0,)]
+
+
+async def test_a_handler_error_after_writes_rolls_everything_back(database_url):
+    app = create_app(settings_for(database_url))
+
+    @app.post("/test/write-then-fail")
+    async def write_then_fail(*, uow: UowDep) -> None:
+        application = await uow.applications.create(id=str(ULID()), name="half", comments=None)
+        await uow.configurations.create(
+            id=str(ULID()), application_id=application.id, name="c", comments=None, config={}
+        )
+        raise RuntimeError("boom after two writes")
+
+    async with app_client(app) as client:
+        response = await client.post("/test/write-then-fail")
+
+    assert response.status_code == 500
+    assert "boom" not in response.text
+    assert sql(database_url, "SELECT (SELECT count(*) FROM applications), (SELECT count(*) FROM configurations)") == [
+        (0, 0)
+    ]
+
+
+async def test_cancellation_rolls_back_and_releases_the_connection(database, database_url):
+    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(database=database)))
+    uow_for_request = asynccontextmanager(get_uow)
+    inside = asyncio.Event()
+
+    async def request_handling() -> None:
+        async with uow_for_request(request) as uow:
+            await uow.applications.create(id=str(ULID()), name="cancelled", comments=None)
+            inside.set()
+            await asyncio.sleep(30)
+
+    task = asyncio.create_task(request_handling())
+    await inside.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    assert sql(database_url, "SELECT count(*) FROM applications") == [(0,)]
+    # Every slot is free again: max_size leases at once succeed without waiting.
+    async with asyncio.timeout(1):
+        leases = [database.lease() for _ in range(database.max_size)]
+        for lease in leases:
+            await lease.__aenter__()
+        for lease in leases:
+            await lease.__aexit__(None, None, None)

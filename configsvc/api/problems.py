@@ -1,0 +1,136 @@
+"""RFC 9457 problem details: the one place where errors become HTTP responses."""
+
+import json
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import Scope
+
+from configsvc.errors import Conflict, DomainError, InvalidChange, NotFound, ServiceUnavailable, UnknownReference
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+RETRY_AFTER_SECONDS = "1"
+
+# (status, type slug) per domain error; the most specific class wins (checked in MRO order).
+DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
+    NotFound: (404, "not-found"),
+    Conflict: (409, "conflict"),
+    UnknownReference: (422, "unknown-reference"),
+    InvalidChange: (422, "invalid-change"),
+    ServiceUnavailable: (503, "service-unavailable"),
+}
+
+
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(description="Where the error is: body, path or query, then the field.")
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    type: str = Field(description="A URI identifying the kind of problem.")
+    title: str
+    status: int
+    detail: str
+    instance: str = Field(description="A URI identifying this occurrence: the request id.")
+    errors: list[FieldError] | None = Field(default=None, description="Present on 422: one entry per bad field.")
+
+
+def problem_type(slug: str | None) -> str:
+    return f"urn:configsvc:problem:{slug}" if slug else "about:blank"
+
+
+def request_id(scope: Scope) -> str:
+    return scope.get("state", {}).get("request_id", "")
+
+
+def problem_response(
+    scope: Scope,
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": problem_type(slug),
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": f"urn:uuid:{request_id(scope)}",
+    }
+    if errors is not None:
+        body["errors"] = errors
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(content, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def _domain_status(error: DomainError) -> tuple[int, str]:
+    for cls in type(error).__mro__:
+        if cls in DOMAIN_ERRORS:
+            return DOMAIN_ERRORS[cls]
+    return 500, "internal"
+
+
+async def domain_error_handler(request: Request, error: Exception) -> Response:
+    assert isinstance(error, DomainError)
+    status, slug = _domain_status(error)
+    errors = [{"loc": list(error.loc), "msg": error.message, "type": slug}] if status == 422 else None
+    headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
+    return problem_response(request.scope, status, error.message, slug=slug, errors=errors, headers=headers)
+
+
+async def validation_error_handler(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    # Only where, what and why: never the submitted input or pydantic's context values.
+    errors = [{"loc": list(item["loc"]), "msg": item["msg"], "type": item["type"]} for item in error.errors()]
+    return problem_response(request.scope, 422, "the request is invalid; see errors", slug="validation", errors=errors)
+
+
+async def http_error_handler(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
+    return problem_response(request.scope, error.status_code, detail, headers=error.headers)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, domain_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(HTTPException, http_error_handler)
+
+
+PROBLEM_SCHEMA_REF = {"$ref": "#/components/schemas/Problem"}
+
+DESCRIPTIONS = {
+    404: "Not found.",
+    409: "Conflict: the name is taken.",
+    413: "Request body too large.",
+    415: "The body is not application/json.",
+    422: "Invalid input; `errors` lists each bad field.",
+    500: "Unexpected server error (logged with the request id).",
+    503: "The database is unavailable or busy; retry after `Retry-After` seconds.",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries documenting problem+json bodies for these statuses."""
+    documented = sorted({*statuses, 500, 503})
+    return {
+        status: {"description": DESCRIPTIONS[status], "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_SCHEMA_REF}}}
+        for status in documented
+    }
+
+
+def problem_components() -> dict[str, Any]:
+    """The Problem schema (and what it refers to) for the OpenAPI components section."""
+    schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    definitions = schema.pop("$defs", {})
+    return {"Problem": schema, **definitions}

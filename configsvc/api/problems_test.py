@@ -1,0 +1,63 @@
+import pytest
+
+from configsvc.api.problems import PROBLEM_MEDIA_TYPE, problem_components, problem_response, problem_responses
+from configsvc.errors import Conflict, DatabaseUnavailable, InvalidChange, NotFound, PoolExhausted, UnknownReference
+from configsvc.main import create_app
+from test.client import app_client, settings_for
+
+pytestmark = pytest.mark.anyio
+
+
+async def raising_client(database_url, error: Exception):
+    app = create_app(settings_for(database_url))
+
+    @app.get("/test/raise")
+    async def raise_it() -> None:
+        raise error
+
+    return app_client(app)
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (NotFound("no such thing"), 404),
+        (Conflict("taken"), 409),
+        (UnknownReference("unknown", loc=("body", "application_id")), 422),
+        (InvalidChange("immutable", loc=("body", "application_id")), 422),
+        (PoolExhausted("busy"), 503),
+        (DatabaseUnavailable("down"), 503),
+    ],
+)
+async def test_domain_errors_map_to_problem_details(database_url, error, status):
+    async with await raising_client(database_url, error) as client:
+        response = await client.get("/test/raise")
+
+    body = response.json()
+    assert response.status_code == status
+    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    assert {"type", "title", "status", "detail", "instance"} <= body.keys()
+    assert body["status"] == status
+    assert body["detail"] == error.message
+    assert body["instance"] == f"urn:uuid:{response.headers['x-request-id']}"
+    assert ("errors" in body) == (status == 422)
+    if status == 503:
+        assert response.headers["retry-after"] == "1"
+
+
+def test_problem_response_has_the_rfc_9457_members():
+    response = problem_response({"state": {"request_id": "abc"}}, 404, "gone", slug="not-found")
+
+    assert response.media_type == PROBLEM_MEDIA_TYPE
+    assert response.body == (
+        b'{"type":"urn:configsvc:problem:not-found","title":"Not Found","status":404,'
+        b'"detail":"gone","instance":"urn:uuid:abc"}'
+    )
+
+
+def test_openapi_entries_always_include_500_and_503_and_refer_to_the_problem_schema():
+    responses = problem_responses(404)
+
+    assert sorted(responses) == [404, 500, 503]
+    assert responses[404]["content"][PROBLEM_MEDIA_TYPE]["schema"] == {"$ref": "#/components/schemas/Problem"}
+    assert {"Problem", "FieldError"} <= problem_components().keys()

@@ -1,0 +1,86 @@
+"""Field types shared by the request and response models: ids, names, timestamps, config objects."""
+
+import math
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, TypeAdapter, WithJsonSchema
+from pydantic_core import PydanticCustomError
+from pydantic_extra_types.ulid import ULID
+
+MAX_CONFIG_DEPTH = 32
+ULID_PATTERN = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$"
+
+_ULID = TypeAdapter(ULID)
+
+
+def canonical_ulid(value: object) -> str:
+    """Accept a ULID string in either case; return it in canonical upper-case form."""
+    if not isinstance(value, str):
+        raise PydanticCustomError("ulid_type", "Input should be a ULID string")
+    try:
+        return str(_ULID.validate_python(value.upper()))
+    except ValueError:
+        raise PydanticCustomError(
+            "ulid_format", "Input should be a 26-character ULID (Crockford base32, first character 0-7)"
+        ) from None
+
+
+def check_text(value: str) -> str:
+    """Refuse what PostgreSQL text cannot store: NUL characters and lone surrogates."""
+    if "\x00" in value:
+        raise PydanticCustomError("text_nul", "Text must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise PydanticCustomError("text_encoding", "Text must be valid Unicode (no lone surrogates)") from None
+    return value
+
+
+def check_config(value: dict[str, Any]) -> dict[str, Any]:
+    """A JSON object PostgreSQL's jsonb can store: bounded depth, finite numbers, clean text."""
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_CONFIG_DEPTH:
+                raise PydanticCustomError(
+                    "config_depth", "config must not be nested more than {max_depth} levels", {"max_depth": 32}
+                )
+            children = item.values() if isinstance(item, dict) else item
+            if isinstance(item, dict):
+                for key in item:
+                    check_text(key)
+            stack.extend((child, depth + 1) for child in children)
+        elif isinstance(item, str):
+            check_text(item)
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise PydanticCustomError("config_number", "config numbers must be finite (no NaN or Infinity)")
+    return value
+
+
+def rfc3339_utc(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+UlidId = Annotated[
+    str,
+    BeforeValidator(canonical_ulid),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": ULID_PATTERN,
+            "minLength": 26,
+            "maxLength": 26,
+            "examples": ["01JD8X7Q5V9T0M3K2R6W4Y1Z8N"],
+        }
+    ),
+]
+Name = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(check_text)]
+Comments = Annotated[str | None, Field(max_length=1024), AfterValidator(lambda v: v if v is None else check_text(v))]
+ConfigObject = Annotated[dict[str, Any], AfterValidator(check_config)]
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(rfc3339_utc, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-11-26T06:05:04.123456Z"]}),
+]

@@ -1,0 +1,92 @@
+import pytest
+from ulid import ULID
+
+from configsvc.errors import Conflict, NotFound
+from configsvc.repositories.applications import ApplicationsRepository
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def repository(database):
+    """A repository on an autocommitting lease: each call stands alone."""
+    async with database.lease() as session:
+        session.connection.autocommit = True
+        yield ApplicationsRepository(session)
+        session.connection.autocommit = False
+
+
+def new_id() -> str:
+    return str(ULID())
+
+
+async def test_create_then_get(repository):
+    created = await repository.create(id=new_id(), name="billing", comments="payments")
+
+    fetched = await repository.get(created.id)
+
+    assert fetched == created
+    assert fetched.configuration_ids == []
+    assert fetched.created_at == fetched.updated_at
+
+
+async def test_get_lists_configuration_ids_oldest_first(repository, database_url):
+    application = await repository.create(id=new_id(), name="billing", comments=None)
+    ids = sorted(new_id() for _ in range(3))
+    session = repository._session
+    for index, config_id in enumerate(reversed(ids)):
+        await session.execute(
+            "INSERT INTO configurations (id, application_id, name) VALUES (%s, %s, %s)",
+            (config_id, application.id, f"c{index}"),
+        )
+
+    assert (await repository.get(application.id)).configuration_ids == ids
+
+
+async def test_duplicate_name_is_a_conflict(repository):
+    await repository.create(id=new_id(), name="billing", comments=None)
+
+    with pytest.raises(Conflict):
+        await repository.create(id=new_id(), name="billing", comments=None)
+
+
+async def test_unknown_id_is_not_found(repository):
+    with pytest.raises(NotFound):
+        await repository.get(new_id())
+    with pytest.raises(NotFound):
+        await repository.replace(new_id(), name="x", comments=None)
+    with pytest.raises(NotFound):
+        await repository.get_by_name("nobody")
+
+
+async def test_replace_changes_everything_and_moves_updated_at(repository):
+    created = await repository.create(id=new_id(), name="billing", comments="old")
+
+    replaced = await repository.replace(created.id, name="invoicing", comments=None)
+
+    assert (replaced.name, replaced.comments) == ("invoicing", None)
+    assert replaced.created_at == created.created_at
+    assert replaced.updated_at > created.updated_at
+    assert (await repository.get_by_name("invoicing")).id == created.id
+
+
+async def test_replace_onto_a_taken_name_is_a_conflict(repository):
+    await repository.create(id=new_id(), name="a", comments=None)
+    second = await repository.create(id=new_id(), name="b", comments=None)
+
+    with pytest.raises(Conflict):
+        await repository.replace(second.id, name="a", comments=None)
+
+
+async def test_list_pages_by_id_and_filters_by_exact_name(repository):
+    created = [await repository.create(id=new_id(), name=f"app{i}", comments=None) for i in range(5)]
+    ids = sorted(application.id for application in created)
+    app3 = next(application.id for application in created if application.name == "app3")
+
+    first = await repository.list(limit=2)
+    rest = await repository.list(limit=10, after=first[-1].id)
+
+    assert [a.id for a in first] == ids[:2]
+    assert [a.id for a in rest] == ids[2:]
+    assert [a.id for a in await repository.list(limit=10, name="app3")] == [app3]
+    assert await repository.list(limit=10, name="app") == []

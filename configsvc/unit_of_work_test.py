@@ -1,0 +1,95 @@
+import psycopg2
+import pytest
+from ulid import ULID
+
+from configsvc.errors import Conflict, NotFound
+from configsvc.unit_of_work import UnitOfWork
+
+pytestmark = pytest.mark.anyio
+
+
+def count(database_url: str, table: str) -> int:
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn, conn.cursor() as cursor:
+            cursor.execute(
+                {
+                    "applications": "SELECT count(*) FROM applications",
+                    "configurations": "SELECT count(*) FROM configurations",
+                }[table]
+            )
+            return cursor.fetchone()[0]
+    finally:
+        conn.close()
+
+
+async def create_pair(uow: UnitOfWork) -> None:
+    application = await uow.applications.create(id=str(ULID()), name="billing", comments=None)
+    await uow.configurations.create(
+        id=str(ULID()), application_id=application.id, name="production", comments=None, config={}
+    )
+
+
+async def test_both_repositories_commit_together(database, database_url):
+    async with UnitOfWork(database) as uow:
+        await create_pair(uow)
+        await uow.commit()
+
+    assert (count(database_url, "applications"), count(database_url, "configurations")) == (1, 1)
+
+
+async def test_without_commit_everything_is_rolled_back(database, database_url):
+    async with UnitOfWork(database) as uow:
+        await create_pair(uow)
+
+    assert (count(database_url, "applications"), count(database_url, "configurations")) == (0, 0)
+
+
+async def test_an_error_rolls_back_both_repositories(database, database_url):
+    async def write_then_fail() -> None:
+        async with UnitOfWork(database) as uow:
+            await create_pair(uow)
+            await uow.configurations.get(str(ULID()))
+            await uow.commit()
+
+    with pytest.raises(NotFound):
+        await write_then_fail()
+
+    assert (count(database_url, "applications"), count(database_url, "configurations")) == (0, 0)
+
+
+async def test_explicit_rollback_discards_work_so_far(database, database_url):
+    async with UnitOfWork(database) as uow:
+        await create_pair(uow)
+        await uow.rollback()
+        await uow.applications.create(id=str(ULID()), name="kept", comments=None)
+        await uow.commit()
+
+    assert (count(database_url, "applications"), count(database_url, "configurations")) == (1, 0)
+
+
+async def test_a_constraint_that_fails_at_commit_is_a_conflict(database, database_url):
+    conn = psycopg2.connect(database_url)
+    with conn, conn.cursor() as cursor:
+        cursor.execute(
+            "ALTER TABLE applications ADD CONSTRAINT test_name_unique_at_commit UNIQUE (comments)"
+            " DEFERRABLE INITIALLY DEFERRED"
+        )
+    conn.close()
+
+    async def two_same_comments() -> None:
+        async with UnitOfWork(database) as uow:
+            await uow.applications.create(id=str(ULID()), name="a", comments="same")
+            await uow.applications.create(id=str(ULID()), name="b", comments="same")
+            await uow.commit()
+
+    with pytest.raises(Conflict):
+        await two_same_comments()
+
+    assert count(database_url, "applications") == 0
+
+
+async def test_the_connection_goes_back_to_the_pool(database):
+    for _ in range(database.max_size * 2):
+        async with UnitOfWork(database) as uow:
+            await uow.applications.list(limit=1)
