@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     except (MigrationError, SettingsError) as error:
         print(f"migrate: {error}", file=sys.stderr)
         return 1
-    except psycopg2.OperationalError as error:
+    except psycopg2.Error as error:
         print(f"migrate: cannot connect to the database: {str(error).strip()}", file=sys.stderr)
         return 1
     for file in applied:

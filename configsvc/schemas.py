@@ -26,7 +26,8 @@ class ConfigurationCreate(RequestModel):
 
 
 class ConfigurationReplace(RequestModel):
-    application_id: UlidId | None = Field(
+    # Omitted means "unchanged"; an explicit null is refused like any other non-ULID value.
+    application_id: UlidId = Field(  # type: ignore[assignment]
         default=None, description="Immutable: omit it, or send the configuration's current application_id."
     )
     name: Name

@@ -52,3 +52,9 @@ def test_replace_requires_config_and_allows_omitting_application_id():
 
 def test_ids_in_bodies_are_canonicalised():
     assert ConfigurationCreate(application_id=APP.lower(), name="p").application_id == APP
+
+
+def test_replace_refuses_an_explicit_null_application_id():
+    assert error_types(ConfigurationReplace, {"application_id": None, "name": "p", "config": {}}) == [
+        (("application_id",), "ulid_type")
+    ]

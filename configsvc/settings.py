@@ -1,11 +1,11 @@
 """Service settings: read once from the environment and `.env`, validated at start-up."""
 
-import logging
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
+import psycopg2.extensions
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -28,21 +28,30 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".data")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     db_pool_min_size: int = Field(default=2, ge=0)
     db_pool_max_size: int = Field(default=10, ge=1)
-    db_lease_timeout_seconds: float = Field(default=5.0, gt=0)
+    db_lease_timeout_seconds: float = Field(default=5.0, gt=0, le=300, allow_inf_nan=False)
     db_statement_timeout_ms: int = Field(default=5000, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1)
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
 
-    @field_validator("log_level")
+    @field_validator("log_level", mode="before")
     @classmethod
-    def _known_log_level(cls, value: str) -> str:
-        name = value.strip().upper()
-        if not isinstance(logging.getLevelNamesMapping().get(name), int):
-            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
-        return name
+    def _upper_case_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _parsable_url(cls, value: str) -> str:
+        if value:
+            try:
+                parts = psycopg2.extensions.parse_dsn(value)
+            except psycopg2.ProgrammingError:
+                raise ValueError("not a valid PostgreSQL URL or connection string") from None
+            if not all(port.isdigit() for port in parts.get("port", "5432").split(",")):
+                raise ValueError("the port must be a number")
+        return value
 
     @model_validator(mode="after")
     def _pool_bounds_ordered(self) -> Self:
@@ -58,8 +67,9 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as error:
         problems = []
         for item in error.errors(include_input=False, include_url=False):
-            setting = "".join(str(part) for part in item["loc"]).upper() or "settings"
-            problems.append(f"{setting}: {item['msg']}")
+            message = item["msg"].removeprefix("Value error, ")
+            setting = "".join(str(part) for part in item["loc"]).upper()
+            problems.append(f"{setting}: {message}" if setting else message)
         raise SettingsError("invalid settings: " + "; ".join(problems)) from None
 
 

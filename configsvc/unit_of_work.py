@@ -6,27 +6,28 @@ from typing import Self
 
 import psycopg2
 
-from configsvc.db import Database, Session
+from configsvc.db import Database, Row, Session
 from configsvc.repositories.applications import ApplicationsRepository
 from configsvc.repositories.configurations import ConfigurationsRepository
 from configsvc.repositories.integrity import integrity_error
 
 
 class UnitOfWork:
-    """Leases one connection on entry; its repositories share that connection's transaction."""
+    """Its repositories share one leased connection and that connection's transaction.
 
-    applications: ApplicationsRepository
-    configurations: ConfigurationsRepository
+    The connection is leased (`async with database.lease()`, held by an exit stack) on the
+    first query, not on entry: a request that fails validation, or needs no database, never
+    takes a pooled connection and so never waits for one.
+    """
 
     def __init__(self, database: Database) -> None:
         self._database = database
         self._stack = AsyncExitStack()
         self._session: Session | None = None
+        self.applications = ApplicationsRepository(self)
+        self.configurations = ConfigurationsRepository(self)
 
     async def __aenter__(self) -> Self:
-        self._session = await self._stack.enter_async_context(self._database.lease())
-        self.applications = ApplicationsRepository(self._session)
-        self.configurations = ConfigurationsRepository(self._session)
         return self
 
     async def __aexit__(
@@ -37,16 +38,28 @@ class UnitOfWork:
         return await self._stack.__aexit__(exc_type, exc, tb)
 
     async def commit(self) -> None:
+        if self._session is None:
+            return
         try:
-            await self._active().commit()
+            await self._session.commit()
         except psycopg2.IntegrityError as error:
             # A deferred constraint fails only at COMMIT: still the client's conflict.
             raise integrity_error(error) from error
 
     async def rollback(self) -> None:
-        await self._active().rollback()
+        if self._session is not None:
+            await self._session.rollback()
 
-    def _active(self) -> Session:
+    async def _leased(self) -> Session:
         if self._session is None:
-            raise RuntimeError("the unit of work is not open")
+            self._session = await self._stack.enter_async_context(self._database.lease())
         return self._session
+
+    async def fetch_one(self, sql: str, params: object = None) -> Row | None:
+        return await (await self._leased()).fetch_one(sql, params)
+
+    async def fetch_all(self, sql: str, params: object = None) -> list[Row]:
+        return await (await self._leased()).fetch_all(sql, params)
+
+    async def execute(self, sql: str, params: object = None) -> int:
+        return await (await self._leased()).execute(sql, params)

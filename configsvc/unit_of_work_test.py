@@ -1,3 +1,6 @@
+import asyncio
+from contextlib import AsyncExitStack
+
 import psycopg2
 import pytest
 from ulid import ULID
@@ -93,3 +96,12 @@ async def test_the_connection_goes_back_to_the_pool(database):
     for _ in range(database.max_size * 2):
         async with UnitOfWork(database) as uow:
             await uow.applications.list(limit=1)
+
+
+async def test_no_connection_is_leased_until_the_first_query(database):
+    async with AsyncExitStack() as held:
+        for _ in range(database.max_size):
+            await held.enter_async_context(database.lease())
+        # Every connection is taken, yet a unit of work that never queries opens and commits.
+        async with asyncio.timeout(0.5), UnitOfWork(database) as uow:
+            await uow.commit()

@@ -10,4 +10,4 @@ if __name__ == "__main__":
         settings = load_settings()
     except SettingsError as error:
         sys.exit(f"run: {error}")
-    run(settings)
+    sys.exit(run(settings))

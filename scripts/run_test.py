@@ -24,3 +24,12 @@ def test_a_bad_setting_stops_start_up_naming_it(tmp_path):
     assert server.returncode == 1
     assert "PORT" in output
     assert "Traceback" not in output
+
+
+def test_an_unreachable_database_stops_start_up_with_a_clear_message():
+    server = start("scripts.run", {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "PORT": str(free_port())})
+    output, _ = server.communicate(timeout=30)
+
+    assert server.returncode == 1
+    assert "cannot start: the database is unreachable" in output
+    assert "Traceback" not in output

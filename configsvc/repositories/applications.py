@@ -1,6 +1,6 @@
 """The applications table: its SQL and the repository that runs it."""
 
-from configsvc.db import Row, Session
+from configsvc.db import Queries, Row
 from configsvc.errors import NotFound
 from configsvc.repositories.integrity import constraint_errors
 from configsvc.schemas import Application, ApplicationSummary
@@ -39,7 +39,7 @@ NAME_TAKEN = "an application with this name already exists"
 
 
 class ApplicationsRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Queries) -> None:
         self._session = session
 
     async def create(self, *, id: str, name: str, comments: str | None) -> Application:

@@ -8,12 +8,17 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-async def repository(database):
-    """A repository on an autocommitting lease: each call stands alone."""
-    async with database.lease() as session:
-        session.connection.autocommit = True
-        yield ApplicationsRepository(session)
-        session.connection.autocommit = False
+async def session(database):
+    """An autocommitting lease: each call stands alone."""
+    async with database.lease() as leased:
+        leased.connection.autocommit = True
+        yield leased
+        leased.connection.autocommit = False
+
+
+@pytest.fixture
+def repository(session):
+    return ApplicationsRepository(session)
 
 
 def new_id() -> str:
@@ -30,10 +35,9 @@ async def test_create_then_get(repository):
     assert fetched.created_at == fetched.updated_at
 
 
-async def test_get_lists_configuration_ids_oldest_first(repository, database_url):
+async def test_get_lists_configuration_ids_oldest_first(repository, session):
     application = await repository.create(id=new_id(), name="billing", comments=None)
     ids = sorted(new_id() for _ in range(3))
-    session = repository._session
     for index, config_id in enumerate(reversed(ids)):
         await session.execute(
             "INSERT INTO configurations (id, application_id, name) VALUES (%s, %s, %s)",

@@ -4,7 +4,7 @@ from typing import Any
 
 from psycopg2.extras import Json
 
-from configsvc.db import Row, Session
+from configsvc.db import Queries, Row
 from configsvc.errors import InvalidChange, NotFound, UnknownReference
 from configsvc.repositories.integrity import constraint_errors
 from configsvc.schemas import Configuration
@@ -34,7 +34,7 @@ UNKNOWN_APPLICATION = "application_id does not refer to an existing application"
 
 
 class ConfigurationsRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Queries) -> None:
         self._session = session
 
     async def create(
