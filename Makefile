@@ -3,7 +3,7 @@
 UV ?= uv
 RUN := $(UV) run python -m
 
-.PHONY: help install run seed migrate migrate-status test lint fmt clean
+.PHONY: help install run seed migrate migrate-status test fuzz soak lint fmt clean
 
 help: ## List every target with what it does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -25,6 +25,12 @@ migrate-status: install ## List applied and pending migrations
 
 test: install ## Run the whole test suite against PostgreSQL 16 (embedded unless TEST_DATABASE_URL is set)
 	$(RUN) pytest
+
+fuzz: install ## Fuzz the API against its OpenAPI description (schemathesis, fixed seed; FUZZ_EXAMPLES=300)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} $(RUN) pytest test/fuzz_test.py
+
+soak: install ## One minute of mixed concurrent load on a local server, then verify no acknowledged write was lost
+	$(RUN) scripts.soak
 
 lint: install ## Check style and formatting (ruff check + ruff format --check)
 	$(RUN) ruff check .

@@ -3,12 +3,14 @@
 import asyncio
 import logging
 import math
+import select
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg2
+import psycopg2.errors
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE, TRANSACTION_STATUS_UNKNOWN, connection
 from psycopg2.extras import RealDictCursor
 from psycopg2.pool import PoolError, ThreadedConnectionPool
@@ -21,20 +23,38 @@ Row = dict[str, Any]
 
 # Errors after which a connection's state cannot be trusted: it is closed, not reused.
 CONNECTION_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
+# How much longer than statement_timeout a call may take before the caller stops waiting
+# (the server enforces statement_timeout; this covers a server or network that went silent).
+CALL_GRACE_SECONDS = 2.0
+
+
+class Queries(Protocol):
+    """What repositories need: a Session, or a Unit of Work that leases one on first use."""
+
+    async def fetch_one(self, sql: str, params: object = None) -> Row | None: ...
+
+    async def fetch_all(self, sql: str, params: object = None) -> list[Row]: ...
+
+    async def execute(self, sql: str, params: object = None) -> int: ...
 
 
 class Session:
     """One leased connection. Each call is one hop to the executor thread pool."""
 
-    def __init__(self, conn: connection, executor: ThreadPoolExecutor) -> None:
+    def __init__(self, conn: connection, executor: ThreadPoolExecutor, call_timeout: float) -> None:
         self.connection = conn
         self._executor = executor
+        self._call_timeout = call_timeout
         self._pending: Future[Any] | None = None
 
     async def call[T](self, work: Callable[[connection], T]) -> T:
         """Run `work(connection)` on the executor; the building block of every other call."""
         self._pending = self._executor.submit(work, self.connection)
-        return await asyncio.wrap_future(self._pending)
+        try:
+            async with asyncio.timeout(self._call_timeout):
+                return await asyncio.wrap_future(self._pending)
+        except TimeoutError:
+            raise DatabaseUnavailable("the database did not answer in time") from None
 
     async def fetch_one(self, sql: str, params: object = None) -> Row | None:
         return await self.call(lambda conn: _fetch_one(conn, sql, params))
@@ -92,8 +112,10 @@ class Database:
         max_size: int,
         lease_timeout: float,
         statement_timeout_ms: int,
+        connection_factory: type[connection] | None = None,
     ) -> None:
         self._dsn = dsn
+        self._connection_factory = connection_factory
         self._min_size = min_size
         self._max_size = max_size
         self._lease_timeout = lease_timeout
@@ -102,10 +124,15 @@ class Database:
         # A few spare threads so releases and cancels are never stuck behind queries.
         self._executor = ThreadPoolExecutor(max_workers=max_size + 4, thread_name_prefix="configsvc-db")
         self._pool: ThreadedConnectionPool | None = None
+        self._call_timeout = statement_timeout_ms / 1000 + CALL_GRACE_SECONDS
 
     @property
     def max_size(self) -> int:
         return self._max_size
+
+    @property
+    def is_open(self) -> bool:
+        return self._pool is not None
 
     async def open(self) -> None:
         loop = asyncio.get_running_loop()
@@ -123,10 +150,12 @@ class Database:
             application_name="configsvc",
             options=f"-c timezone=UTC -c statement_timeout={self._statement_timeout_ms}",
             connect_timeout=max(1, math.ceil(self._lease_timeout)),
+            # Over TCP, notice a vanished server within ~25 s even while waiting for a reply.
             keepalives=1,
-            keepalives_idle=30,
-            keepalives_interval=10,
+            keepalives_idle=10,
+            keepalives_interval=5,
             keepalives_count=3,
+            **({"connection_factory": self._connection_factory} if self._connection_factory else {}),
         )
         # The pool opens `minconn` connections up front, but putconn() also closes every
         # returned connection beyond `minconn`: raising it afterwards keeps up to max_size
@@ -150,16 +179,18 @@ class Database:
             raise PoolExhausted(f"no database connection became free within {self._lease_timeout:g} s") from None
         try:
             conn = await self._checkout()
+        except asyncio.CancelledError:
+            raise  # the slot is released once the abandoned checkout has finished
         except BaseException:
             self._slots.release()
             raise
-        session = Session(conn, self._executor)
+        session = Session(conn, self._executor, self._call_timeout)
         discard = False
         try:
             yield session
         except CONNECTION_ERRORS as error:
-            discard = True
-            raise DatabaseUnavailable("the database connection failed") from error
+            discard = _connection_lost(session.connection, error)
+            raise DatabaseUnavailable(_describe(error)) from error
         finally:
             # Shielded: a second cancellation must not leak the connection or the slot.
             await asyncio.shield(asyncio.ensure_future(self._release(session, discard)))
@@ -171,28 +202,35 @@ class Database:
         try:
             return await asyncio.wrap_future(future)
         except asyncio.CancelledError:
-            # The thread may still hand us a connection after we stopped waiting for it.
-            future.add_done_callback(self._return_abandoned)
+            # The thread may still hand us a connection after we stopped waiting for it: the
+            # slot stays taken until then, so the pool can never be asked for more than maxconn.
+            loop = asyncio.get_running_loop()
+            future.add_done_callback(lambda done: self._return_abandoned(done, loop))
             raise
 
-    def _return_abandoned(self, future: Future[connection]) -> None:
-        if not future.cancelled() and future.exception() is None:
-            self._putconn(future.result(), discard=False)
+    def _return_abandoned(self, future: Future[connection], loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            if not future.cancelled() and future.exception() is None:
+                self._putconn(future.result(), discard=False)
+        finally:
+            loop.call_soon_threadsafe(self._slots.release)
 
     def _getconn(self) -> connection:
         pool = self._pool
         if pool is None:
             raise DatabaseUnavailable("the database pool is closed")
-        try:
-            conn = pool.getconn()
-        except PoolError as error:
-            raise DatabaseUnavailable("the database pool is closed") from error
-        except CONNECTION_ERRORS as error:
-            raise DatabaseUnavailable("cannot connect to the database") from error
-        if conn.closed:
+        for _ in range(self._max_size + 1):
+            try:
+                conn = pool.getconn()
+            except PoolError as error:
+                raise DatabaseUnavailable("the database pool is closed") from error
+            except CONNECTION_ERRORS as error:
+                raise DatabaseUnavailable("cannot connect to the database") from error
+            if not _looks_dead(conn):
+                return conn
+            # Typically every idle connection after a server restart: drop each, then connect anew.
             pool.putconn(conn, close=True)
-            return self._getconn()
-        return conn
+        raise DatabaseUnavailable("cannot get a working database connection")
 
     async def _release(self, session: Session, discard: bool) -> None:
         try:
@@ -200,8 +238,9 @@ class Database:
             if pending is not None:
                 # The caller went away mid-statement: cancel it server-side and wait for
                 # the thread, so the connection is never handed out while still busy.
+                # PQcancel opens a connection of its own: it blocks, so it runs on the executor.
                 with suppress(psycopg2.Error):
-                    session.connection.cancel()
+                    await asyncio.wrap_future(self._executor.submit(session.connection.cancel))
                 with suppress(BaseException):
                     await asyncio.wrap_future(pending)
                 discard = discard or session.connection.closed != 0
@@ -229,3 +268,35 @@ class Database:
         except PoolError:
             with suppress(psycopg2.Error):
                 conn.close()
+
+
+def _connection_lost(conn: connection, error: Exception) -> bool:
+    """Whether the connection itself failed, rather than one statement on it.
+
+    Statement timeouts, deadlocks and serialization failures are OperationalErrors too, but
+    they leave a healthy connection that only needs a rollback.
+    """
+    if conn.closed or isinstance(error, psycopg2.InterfaceError):
+        return True
+    code = getattr(error, "pgcode", None)
+    return code is None or code.startswith("08")
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, psycopg2.errors.QueryCanceled):
+        return "a database statement took too long and was cancelled"
+    if isinstance(error, psycopg2.extensions.TransactionRollbackError):
+        return "the change collided with a concurrent one; retry it"
+    return "the database connection failed"
+
+
+def _looks_dead(conn: connection) -> bool:
+    """An idle connection has nothing to read; if its socket is readable, the server closed it
+    (restart, pg_terminate_backend, idle timeout). One syscall, no round trip."""
+    if conn.closed:
+        return True
+    try:
+        readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    except (OSError, ValueError, psycopg2.Error):
+        return True
+    return bool(readable)

@@ -1,7 +1,7 @@
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 import psycopg2
 import pytest
@@ -78,16 +78,44 @@ async def test_lease_times_out_with_a_domain_error_when_the_pool_is_exhausted(da
     assert 0.3 <= waited < 1.0
 
 
-async def test_broken_connection_is_discarded_not_handed_out_again(database_url):
+async def test_connection_closed_while_idle_is_never_handed_out(database_url):
     async with open_database(database_url, max_size=1) as database:
         first = await backend_pid(database)
         admin(database_url, "SELECT pg_terminate_backend(%s, 5000)", (first,))
 
-        with pytest.raises(DatabaseUnavailable):
+        # No request pays for the dead connection: checkout notices and connects anew.
+        assert await backend_pid(database) != first
+
+
+async def test_connection_broken_during_use_is_discarded_not_handed_out_again(database_url):
+    async with open_database(database_url, max_size=1) as database:
+        first = None
+
+        async def killed_mid_use() -> None:
+            nonlocal first
             async with database.lease() as session:
+                first = (await session.fetch_one("SELECT pg_backend_pid() AS pid"))["pid"]
+                admin(database_url, "SELECT pg_terminate_backend(%s, 5000)", (first,))
                 await session.fetch_one("SELECT 1")
 
+        with pytest.raises(DatabaseUnavailable):
+            await killed_mid_use()
+
         assert await backend_pid(database) != first
+
+
+async def test_a_silent_server_is_given_up_on_after_the_statement_timeout_and_grace(database_url, monkeypatch):
+    monkeypatch.setattr("configsvc.db.CALL_GRACE_SECONDS", 0.2)
+    async with open_database(database_url, statement_timeout_ms=60_000) as database:
+        database._call_timeout = 0.3  # as if the server stopped answering
+        started = time.monotonic()
+        with pytest.raises(DatabaseUnavailable, match="did not answer in time"):
+            async with database.lease() as session:
+                await session.execute("SELECT pg_sleep(5)")
+
+        assert time.monotonic() - started < 2
+        async with database.lease() as session:
+            assert await session.fetch_one("SELECT 1 AS one") == {"one": 1}
 
 
 async def test_unfinished_transaction_is_rolled_back_before_reuse(database_url):
@@ -124,11 +152,26 @@ async def test_cancelled_request_cancels_its_statement_and_frees_the_connection(
         assert sleeping == [(0,)]
 
 
-async def test_statement_timeout_surfaces_as_unavailable(database_url):
-    async with open_database(database_url, statement_timeout_ms=100) as database:
-        with pytest.raises(DatabaseUnavailable):
+async def test_statement_timeout_is_unavailable_but_keeps_the_healthy_connection(database_url):
+    async with open_database(database_url, statement_timeout_ms=100, max_size=1) as database:
+        first = await backend_pid(database)
+        with pytest.raises(DatabaseUnavailable, match="took too long"):
             async with database.lease() as session:
                 await session.execute("SELECT pg_sleep(2)")
+
+        assert await backend_pid(database) == first
+
+
+async def test_cancelled_checkout_never_lets_the_pool_exceed_its_size(database_url):
+    async with open_database(database_url, max_size=1, lease_timeout=2.0) as database:
+        for _ in range(20):
+            task = asyncio.create_task(backend_pid(database))
+            await asyncio.sleep(0)
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        # Any PoolError ("exhausted") would surface as DatabaseUnavailable here.
+        assert await asyncio.gather(*(backend_pid(database) for _ in range(5)))
 
 
 async def test_closed_database_refuses_leases_without_pool_error(database_url):

@@ -4,10 +4,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from configsvc.api import applications, configurations
+from configsvc import migrations
+from configsvc.api import applications, configurations, health
+from configsvc.api.deps import reject_repeated_query_params
+from configsvc.api.disconnect import CancelOnDisconnectMiddleware
 from configsvc.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
 from configsvc.api.problems import install_problem_handlers, problem_components
 from configsvc.db import Database
@@ -42,13 +45,17 @@ def create_app(settings: Settings) -> FastAPI:
         version="0.1.0",
         summary="Named JSON configurations per application, stored in PostgreSQL.",
         lifespan=lifespan,
+        dependencies=[Depends(reject_repeated_query_params)],
     )
     app.state.settings = settings
+    app.state.migrations = migrations.discover(migrations.MIGRATIONS_DIR)
+    app.include_router(health.router)
     app.include_router(applications.router, prefix=API_PREFIX)
     app.include_router(configurations.router, prefix=API_PREFIX)
     install_problem_handlers(app)
     # Added last = outermost: every response, the guards' included, carries a request id.
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(CancelOnDisconnectMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

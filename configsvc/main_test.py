@@ -16,7 +16,7 @@ async def test_lifespan_opens_the_database_and_closes_it_on_shutdown(database_ur
         assert database.max_size == 3
         assert (await client.get("/openapi.json")).status_code == 200
 
-    assert database._pool is None
+    assert not database.is_open
 
 
 async def test_openapi_documents_every_status_with_the_problem_schema(database_url):
@@ -33,13 +33,35 @@ async def test_openapi_documents_every_status_with_the_problem_schema(database_u
         for method, operation in item.items()
     }
     expected = {
-        ("POST", "/api/v1/applications"): {"201", "409", "413", "415", "422", "500", "503"},
+        ("GET", "/healthz"): {"200"},
+        ("GET", "/readyz"): {"200", "500", "503"},
+        ("POST", "/api/v1/applications"): {"201", "400", "409", "413", "415", "422", "500", "503"},
         ("GET", "/api/v1/applications"): {"200", "422", "500", "503"},
         ("GET", "/api/v1/applications/{application_id}"): {"200", "404", "422", "500", "503"},
-        ("PUT", "/api/v1/applications/{application_id}"): {"200", "404", "409", "413", "415", "422", "500", "503"},
-        ("POST", "/api/v1/configurations"): {"201", "409", "413", "415", "422", "500", "503"},
+        ("PUT", "/api/v1/applications/{application_id}"): {
+            "200",
+            "400",
+            "404",
+            "409",
+            "413",
+            "415",
+            "422",
+            "500",
+            "503",
+        },
+        ("POST", "/api/v1/configurations"): {"201", "400", "409", "413", "415", "422", "500", "503"},
         ("GET", "/api/v1/configurations/{configuration_id}"): {"200", "404", "422", "500", "503"},
-        ("PUT", "/api/v1/configurations/{configuration_id}"): {"200", "404", "409", "413", "415", "422", "500", "503"},
+        ("PUT", "/api/v1/configurations/{configuration_id}"): {
+            "200",
+            "400",
+            "404",
+            "409",
+            "413",
+            "415",
+            "422",
+            "500",
+            "503",
+        },
     }
     assert {key: set(operation["responses"]) for key, operation in operations.items()} == expected
     for operation in operations.values():

@@ -19,7 +19,7 @@ ApplicationId = Annotated[UlidId, Path(description="The application's ULID (eith
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(409, 413, 415, 422),
+    responses=problem_responses(400, 409, 413, 415, 422),
 )
 async def create_application(
     *, body: ApplicationWrite, uow: UowDep, request: Request, response: Response
@@ -36,7 +36,7 @@ async def get_application(*, application_id: ApplicationId, uow: UowDep) -> Appl
     return await uow.applications.get(application_id)
 
 
-@router.put("/{application_id}", responses=problem_responses(404, 409, 413, 415, 422))
+@router.put("/{application_id}", responses=problem_responses(400, 404, 409, 413, 415, 422))
 async def replace_application(*, application_id: ApplicationId, body: ApplicationWrite, uow: UowDep) -> Application:
     """Replace an application's name and comments (an omitted comments field becomes null)."""
     return await uow.applications.replace(application_id, name=body.name, comments=body.comments)
@@ -56,6 +56,7 @@ async def list_applications(
     page = await uow.applications.list(limit=limit + 1, after=after, name=name)
     if len(page) > limit:
         page = page[:limit]
-        query = {"limit": limit, "after": page[-1].id} | ({"name": name} if name is not None else {})
+        # No name here: names are unique, so a name-filtered list never has a second page.
+        query = {"limit": limit, "after": page[-1].id}
         response.headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
     return page

@@ -18,7 +18,7 @@ ConfigurationId = Annotated[UlidId, Path(description="The configuration's ULID (
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(409, 413, 415, 422),
+    responses=problem_responses(400, 409, 413, 415, 422),
 )
 async def create_configuration(
     *, body: ConfigurationCreate, uow: UowDep, request: Request, response: Response
@@ -41,7 +41,7 @@ async def get_configuration(*, configuration_id: ConfigurationId, uow: UowDep) -
     return await uow.configurations.get(configuration_id)
 
 
-@router.put("/{configuration_id}", responses=problem_responses(404, 409, 413, 415, 422))
+@router.put("/{configuration_id}", responses=problem_responses(400, 404, 409, 413, 415, 422))
 async def replace_configuration(
     *, configuration_id: ConfigurationId, body: ConfigurationReplace, uow: UowDep
 ) -> Configuration:

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 
 from configsvc.unit_of_work import UnitOfWork
 
@@ -20,3 +21,12 @@ async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
 
 
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+
+
+def reject_repeated_query_params(request: Request) -> None:
+    """`?limit=1&limit=500` is ambiguous (FastAPI would silently take the last): refuse it."""
+    keys = [key for key, _ in request.query_params.multi_items()]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        message = "Query parameter must not be repeated"
+        raise RequestValidationError([{"loc": ("query", key), "msg": message, "type": "repeated"} for key in repeated])

@@ -110,6 +110,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 PROBLEM_SCHEMA_REF = {"$ref": "#/components/schemas/Problem"}
 
 DESCRIPTIONS = {
+    400: "The body could not be read (not UTF-8, nested too deep to parse, bad Content-Length).",
     404: "Not found.",
     409: "Conflict: the name is taken.",
     413: "Request body too large.",

@@ -1,0 +1,100 @@
+import asyncio
+
+import pytest
+
+from configsvc.api.disconnect import CancelOnDisconnectMiddleware
+
+pytestmark = pytest.mark.anyio
+
+
+def scope(headers: list[tuple[bytes, bytes]] = ()) -> dict:
+    return {"type": "http", "method": "PUT", "path": "/x", "headers": list(headers), "state": {}}
+
+
+class Client:
+    """A fake ASGI server side: delivers the body, then reports a disconnect on demand."""
+
+    def __init__(self, body: bytes = b"") -> None:
+        self.messages = asyncio.Queue()
+        self.messages.put_nowait({"type": "http.request", "body": body, "more_body": False})
+        self.sent: list[dict] = []
+
+    def disconnect(self) -> None:
+        self.messages.put_nowait({"type": "http.disconnect"})
+
+    async def receive(self) -> dict:
+        return await self.messages.get()
+
+    async def send(self, message: dict) -> None:
+        self.sent.append(message)
+
+
+async def test_handler_is_cancelled_when_the_client_disconnects_mid_request():
+    outcome = []
+
+    async def slow_app(scope, receive, send):
+        assert (await receive())["body"] == b"{}"
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            outcome.append("cancelled")
+            raise
+
+    client = Client(b"{}")
+    middleware = CancelOnDisconnectMiddleware(slow_app)
+    task = asyncio.create_task(middleware(scope([(b"content-length", b"2")]), client.receive, client.send))
+    await asyncio.sleep(0.05)
+    client.disconnect()
+    await asyncio.wait_for(task, 1)
+
+    assert outcome == ["cancelled"]
+
+
+async def test_body_less_requests_are_watched_too():
+    cancelled = asyncio.Event()
+
+    async def slow_app(scope, receive, send):
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    client = Client()
+    task = asyncio.create_task(CancelOnDisconnectMiddleware(slow_app)(scope(), client.receive, client.send))
+    await asyncio.sleep(0.05)
+    client.disconnect()
+    await asyncio.wait_for(task, 1)
+
+    assert cancelled.is_set()
+
+
+async def test_a_completed_response_is_not_cancelled_by_the_disconnect_that_follows():
+    finished = []
+
+    async def app(scope, receive, send):
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+        client.disconnect()
+        await asyncio.sleep(0.05)  # work after the response, e.g. a background task
+        finished.append(True)
+
+    client = Client()
+    await CancelOnDisconnectMiddleware(app)(scope(), client.receive, client.send)
+
+    assert finished == [True]
+    assert client.sent[-1]["body"] == b"ok"
+
+
+async def test_server_shutdown_cancellation_still_propagates():
+    async def slow_app(scope, receive, send):
+        await asyncio.sleep(30)
+
+    client = Client()
+    task = asyncio.create_task(CancelOnDisconnectMiddleware(slow_app)(scope(), client.receive, client.send))
+    await asyncio.sleep(0.05)
+    task.cancel()
+
+    with pytest.raises(asyncio.CancelledError):
+        await task
