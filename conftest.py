@@ -33,6 +33,10 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     data_dir = tmp_path_factory.mktemp("embedded")
     with embedded_postgres(data_dir) as url:
+        # A throwaway server: durability buys nothing here and costs most of the suite's time.
+        for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+            run_admin(url, sql.SQL("ALTER SYSTEM SET {} = off").format(sql.Identifier(setting)))
+        run_admin(url, sql.SQL("SELECT pg_reload_conf()"))
         yield url
     shutil.rmtree(data_dir, ignore_errors=True)
 

@@ -26,6 +26,18 @@ class InvalidChange(DomainError):
     """The write asks for a change the resource does not allow."""
 
 
+class PreconditionFailed(DomainError):
+    """If-Match named a version that is no longer current."""
+
+    def __init__(self, message: str, *, current_version: int) -> None:
+        super().__init__(message)
+        self.current_version = current_version
+
+
+class IdempotencyKeyReused(DomainError):
+    """An Idempotency-Key came back with a different request body."""
+
+
 class ServiceUnavailable(DomainError):
     """The database cannot serve the request right now; retrying later may succeed."""
 

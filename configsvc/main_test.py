@@ -43,6 +43,7 @@ async def test_openapi_documents_every_status_with_the_problem_schema(database_u
             "400",
             "404",
             "409",
+            "412",
             "413",
             "415",
             "422",
@@ -50,14 +51,26 @@ async def test_openapi_documents_every_status_with_the_problem_schema(database_u
             "503",
         },
         ("POST", "/api/v1/configurations"): {"201", "400", "409", "413", "415", "422", "500", "503"},
-        ("GET", "/api/v1/configurations/{configuration_id}"): {"200", "404", "422", "500", "503"},
+        ("GET", "/api/v1/configurations/{configuration_id}"): {"200", "304", "404", "422", "500", "503"},
         ("PUT", "/api/v1/configurations/{configuration_id}"): {
             "200",
             "400",
             "404",
             "409",
+            "412",
             "413",
             "415",
+            "422",
+            "500",
+            "503",
+        },
+        ("GET", "/api/v1/configurations/{configuration_id}/revisions"): {"200", "404", "422", "500", "503"},
+        ("GET", "/api/v1/configurations/{configuration_id}/revisions/{version}"): {"200", "404", "422", "500", "503"},
+        ("POST", "/api/v1/configurations/{configuration_id}/revisions/{version}/restore"): {
+            "200",
+            "404",
+            "409",
+            "412",
             "422",
             "500",
             "503",
@@ -71,3 +84,20 @@ async def test_openapi_documents_every_status_with_the_problem_schema(database_u
                     "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
                 }
     assert "Problem" in schema["components"]["schemas"]
+
+
+async def test_openapi_documents_the_concurrency_headers(database_url):
+    schema = create_app(Settings(_env_file=None, database_url=database_url)).openapi()
+    paths = schema["paths"]
+
+    def header_names(operation):
+        return {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+
+    assert header_names(paths["/api/v1/applications"]["post"]) == {"Idempotency-Key"}
+    assert header_names(paths["/api/v1/configurations"]["post"]) == {"Idempotency-Key"}
+    assert header_names(paths["/api/v1/configurations/{configuration_id}"]["put"]) == {"If-Match"}
+    assert header_names(paths["/api/v1/applications/{application_id}"]["put"]) == {"If-Match"}
+    assert header_names(paths["/api/v1/configurations/{configuration_id}"]["get"]) == {"If-None-Match"}
+    created = paths["/api/v1/configurations"]["post"]["responses"]["201"]
+    assert {"ETag", "Location", "Idempotent-Replayed"} <= created["headers"].keys()
+    assert "ETag" in paths["/api/v1/configurations/{configuration_id}"]["get"]["responses"]["200"]["headers"]

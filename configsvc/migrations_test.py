@@ -8,11 +8,11 @@ from configsvc import migrations
 from configsvc.migrations import MigrationError
 
 
-def query(dsn: str, statement: str) -> list[tuple]:
+def query(dsn: str, statement: str, params: tuple = ()) -> list[tuple]:
     conn = psycopg2.connect(dsn)
     try:
         with conn, conn.cursor() as cursor:
-            cursor.execute(statement)
+            cursor.execute(statement, params)
             return cursor.fetchall()
     finally:
         conn.close()
@@ -213,3 +213,23 @@ def test_project_schema_enforces_the_data_model(database_url, statement, params,
                 cursor.execute(statement, params)
     finally:
         conn.close()
+
+
+def test_0002_gives_existing_rows_version_1_and_a_first_revision(empty_database_url, migrations_dir):
+    project = migrations.discover(migrations.MIGRATIONS_DIR)
+    write(migrations_dir, project[0].filename, project[0].sql)
+    migrations.apply(empty_database_url, migrations_dir)
+    query(empty_database_url, "INSERT INTO applications (id, name) VALUES (%s, 'old') RETURNING 1", (APP_ID,))
+    query(
+        empty_database_url,
+        "INSERT INTO configurations (id, application_id, name, config) VALUES (%s, %s, 'prod', '{\"k\": 1}') RETURNING 1",
+        (OTHER_ID, APP_ID),
+    )
+
+    migrations.apply(empty_database_url)
+
+    assert query(empty_database_url, "SELECT version FROM applications") == [(1,)]
+    assert query(empty_database_url, "SELECT version FROM configurations") == [(1,)]
+    assert query(empty_database_url, "SELECT configuration_id, version, name, config FROM configuration_revisions") == [
+        (OTHER_ID, 1, "prod", {"k": 1})
+    ]

@@ -35,10 +35,14 @@ class ConfigurationReplace(RequestModel):
     config: ConfigObject
 
 
+VERSION_DESCRIPTION = "1 on create, +1 on every successful change; the ETag is this number in quotes."
+
+
 class ApplicationSummary(BaseModel):
     id: UlidId
     name: str
     comments: str | None
+    version: int = Field(ge=1, description=VERSION_DESCRIPTION)
     created_at: Timestamp
     updated_at: Timestamp
 
@@ -53,5 +57,17 @@ class Configuration(BaseModel):
     name: str
     comments: str | None
     config: dict[str, Any]
+    version: int = Field(ge=1, description=VERSION_DESCRIPTION)
     created_at: Timestamp
     updated_at: Timestamp
+
+
+class Revision(BaseModel):
+    """One immutable version of a configuration's content (revisions carry no ETag)."""
+
+    configuration_id: UlidId
+    version: int = Field(ge=1)
+    name: str
+    comments: str | None
+    config: dict[str, Any]
+    created_at: Timestamp = Field(description="When this version was written.")

@@ -9,7 +9,9 @@ import psycopg2
 from configsvc.db import Database, Row, Session
 from configsvc.repositories.applications import ApplicationsRepository
 from configsvc.repositories.configurations import ConfigurationsRepository
+from configsvc.repositories.idempotency import IdempotencyRepository
 from configsvc.repositories.integrity import integrity_error
+from configsvc.repositories.revisions import RevisionsRepository
 
 
 class UnitOfWork:
@@ -26,6 +28,8 @@ class UnitOfWork:
         self._session: Session | None = None
         self.applications = ApplicationsRepository(self)
         self.configurations = ConfigurationsRepository(self)
+        self.revisions = RevisionsRepository(self)
+        self.idempotency = IdempotencyRepository(self)
 
     async def __aenter__(self) -> Self:
         return self

@@ -7,7 +7,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_make_soak_serves_soaks_verifies_and_prints_the_contract_line_last(tmp_path):
-    env = os.environ | {"DATA_DIR": str(tmp_path), "SOAK_SECONDS": "2", "SOAK_CONCURRENCY": "4"}
+    env = os.environ | {"DATA_DIR": str(tmp_path), "SOAK_SECONDS": "1", "SOAK_CONCURRENCY": "4"}
     result = subprocess.run(
         [sys.executable, "-m", "scripts.soak"],
         cwd=ROOT,

@@ -6,8 +6,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from ulid import ULID
 
+from configsvc.api.conditions import IfMatchHeader, expected_versions
 from configsvc.api.deps import UowDep
+from configsvc.api.idempotency import IdempotencyKey, idempotent
 from configsvc.api.problems import problem_responses
+from configsvc.api.responses import documented_headers, resource_response
 from configsvc.fields import Name, UlidId
 from configsvc.schemas import Application, ApplicationSummary, ApplicationWrite
 
@@ -19,27 +22,46 @@ ApplicationId = Annotated[UlidId, Path(description="The application's ULID (eith
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(400, 409, 413, 415, 422),
+    response_model=Application,
+    responses={201: {"headers": documented_headers(location=True, replay=True)}}
+    | problem_responses(400, 409, 413, 415, 422),
 )
 async def create_application(
-    *, body: ApplicationWrite, uow: UowDep, request: Request, response: Response
-) -> Application:
-    """Create an application; its URL is in the Location header."""
-    application = await uow.applications.create(id=str(ULID()), name=body.name, comments=body.comments)
-    response.headers["Location"] = str(request.url_for("get_application", application_id=application.id).path)
-    return application
+    *, body: ApplicationWrite, uow: UowDep, request: Request, idempotency_key: IdempotencyKey
+) -> Response:
+    """Create an application; its URL is in the Location header. Send an Idempotency-Key to retry safely."""
+
+    async def create() -> Response:
+        application = await uow.applications.create(id=str(ULID()), name=body.name, comments=body.comments)
+        location = request.url_for("get_application", application_id=application.id).path
+        return resource_response(application, status_code=status.HTTP_201_CREATED, location=location)
+
+    return await idempotent(uow, request, idempotency_key, body, create)
 
 
-@router.get("/{application_id}", responses=problem_responses(404, 422))
-async def get_application(*, application_id: ApplicationId, uow: UowDep) -> Application:
+@router.get(
+    "/{application_id}",
+    response_model=Application,
+    responses={200: {"headers": documented_headers()}} | problem_responses(404, 422),
+)
+async def get_application(*, application_id: ApplicationId, uow: UowDep) -> Response:
     """Fetch one application with the ids of its configurations."""
-    return await uow.applications.get(application_id)
+    return resource_response(await uow.applications.get(application_id))
 
 
-@router.put("/{application_id}", responses=problem_responses(400, 404, 409, 413, 415, 422))
-async def replace_application(*, application_id: ApplicationId, body: ApplicationWrite, uow: UowDep) -> Application:
+@router.put(
+    "/{application_id}",
+    response_model=Application,
+    responses={200: {"headers": documented_headers()}} | problem_responses(400, 404, 409, 412, 413, 415, 422),
+)
+async def replace_application(
+    *, application_id: ApplicationId, body: ApplicationWrite, uow: UowDep, if_match: IfMatchHeader = None
+) -> Response:
     """Replace an application's name and comments (an omitted comments field becomes null)."""
-    return await uow.applications.replace(application_id, name=body.name, comments=body.comments)
+    application = await uow.applications.replace(
+        application_id, name=body.name, comments=body.comments, expected_versions=expected_versions(if_match)
+    )
+    return resource_response(application)
 
 
 @router.get("", responses=problem_responses(422))

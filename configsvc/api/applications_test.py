@@ -157,3 +157,17 @@ async def test_concurrent_creates_of_one_name_give_one_201_and_409s(client):
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [201] + [409] * 19
     assert len((await client.get(BASE, params={"name": "race"})).json()) == 1
+
+
+async def test_applications_have_versions_etags_and_if_match(client):
+    created = await client.post(BASE, json={"name": "billing"})
+    url = created.headers["location"]
+
+    updated = await client.put(url, json={"name": "billing", "comments": "x"}, headers={"If-Match": '"1"'})
+    stale = await client.put(url, json={"name": "lost update"}, headers={"If-Match": '"1"'})
+
+    assert (created.json()["version"], created.headers["etag"]) == (1, '"1"')
+    assert (updated.status_code, updated.headers["etag"]) == (200, '"2"')
+    assert (stale.status_code, stale.json()["current_version"]) == (412, 2)
+    assert (await client.get(url)).json()["name"] == "billing"
+    assert (await client.get(url)).headers["etag"] == '"2"'

@@ -1,55 +1,122 @@
-"""HTTP routes for configurations."""
+"""HTTP routes for configurations and their revision history."""
 
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Path, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from ulid import ULID
 
+from configsvc.api.conditions import IfMatchHeader, IfNoneMatchHeader, etag, expected_versions, none_match
 from configsvc.api.deps import UowDep
+from configsvc.api.idempotency import IdempotencyKey, idempotent
 from configsvc.api.problems import problem_responses
+from configsvc.api.responses import documented_headers, resource_response
 from configsvc.fields import UlidId
-from configsvc.schemas import Configuration, ConfigurationCreate, ConfigurationReplace
+from configsvc.schemas import Configuration, ConfigurationCreate, ConfigurationReplace, Revision
 
 router = APIRouter(prefix="/configurations", tags=["configurations"])
 
 ConfigurationId = Annotated[UlidId, Path(description="The configuration's ULID (either case).")]
+Version = Annotated[int, Path(ge=1, le=2_147_483_647, description="A version of the configuration.")]
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(400, 409, 413, 415, 422),
+    response_model=Configuration,
+    responses={201: {"headers": documented_headers(location=True, replay=True)}}
+    | problem_responses(400, 409, 413, 415, 422),
 )
 async def create_configuration(
-    *, body: ConfigurationCreate, uow: UowDep, request: Request, response: Response
-) -> Configuration:
-    """Create a configuration in an application; its URL is in the Location header."""
-    configuration = await uow.configurations.create(
-        id=str(ULID()),
-        application_id=body.application_id,
-        name=body.name,
-        comments=body.comments,
-        config=body.config,
-    )
-    response.headers["Location"] = str(request.url_for("get_configuration", configuration_id=configuration.id).path)
-    return configuration
+    *, body: ConfigurationCreate, uow: UowDep, request: Request, idempotency_key: IdempotencyKey
+) -> Response:
+    """Create a configuration (version 1) in an application; its URL is in the Location header."""
+
+    async def create() -> Response:
+        configuration = await uow.configurations.create(
+            id=str(ULID()),
+            application_id=body.application_id,
+            name=body.name,
+            comments=body.comments,
+            config=body.config,
+        )
+        location = request.url_for("get_configuration", configuration_id=configuration.id).path
+        return resource_response(configuration, status_code=status.HTTP_201_CREATED, location=location)
+
+    return await idempotent(uow, request, idempotency_key, body, create)
 
 
-@router.get("/{configuration_id}", responses=problem_responses(404, 422))
-async def get_configuration(*, configuration_id: ConfigurationId, uow: UowDep) -> Configuration:
-    """Fetch one configuration."""
-    return await uow.configurations.get(configuration_id)
+@router.get(
+    "/{configuration_id}",
+    response_model=Configuration,
+    responses={200: {"headers": documented_headers()}, 304: {"description": "Not modified: your ETag is current."}}
+    | problem_responses(404, 422),
+)
+async def get_configuration(
+    *, configuration_id: ConfigurationId, uow: UowDep, if_none_match: IfNoneMatchHeader = None
+) -> Response:
+    """Fetch one configuration; with If-None-Match naming its current ETag, a bodiless 304."""
+    configuration = await uow.configurations.get(configuration_id)
+    if none_match(if_none_match, configuration.version):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(configuration.version)})
+    return resource_response(configuration)
 
 
-@router.put("/{configuration_id}", responses=problem_responses(400, 404, 409, 413, 415, 422))
+@router.put(
+    "/{configuration_id}",
+    response_model=Configuration,
+    responses={200: {"headers": documented_headers()}} | problem_responses(400, 404, 409, 412, 413, 415, 422),
+)
 async def replace_configuration(
-    *, configuration_id: ConfigurationId, body: ConfigurationReplace, uow: UowDep
-) -> Configuration:
-    """Replace a configuration's name, comments and config; its application cannot change."""
-    return await uow.configurations.replace(
+    *, configuration_id: ConfigurationId, body: ConfigurationReplace, uow: UowDep, if_match: IfMatchHeader = None
+) -> Response:
+    """Replace a configuration's name, comments and config as its next version (history keeps the old one)."""
+    configuration = await uow.configurations.replace(
         configuration_id,
         application_id=body.application_id,
         name=body.name,
         comments=body.comments,
         config=body.config,
+        expected_versions=expected_versions(if_match),
     )
+    return resource_response(configuration)
+
+
+@router.get("/{configuration_id}/revisions", responses=problem_responses(404, 422))
+async def list_revisions(
+    *,
+    configuration_id: ConfigurationId,
+    uow: UowDep,
+    request: Request,
+    response: Response,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Page size.")] = 100,
+    before: Annotated[int | None, Query(ge=1, le=2_147_483_647, description="Only versions below this one.")] = None,
+) -> list[Revision]:
+    """The configuration's revisions, newest first; a Link header points to the next (older) page."""
+    page = await uow.revisions.list(configuration_id, limit=limit + 1, before=before)
+    if len(page) > limit:
+        page = page[:limit]
+        query = {"limit": limit, "before": page[-1].version}
+        response.headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
+    return page
+
+
+@router.get("/{configuration_id}/revisions/{version}", responses=problem_responses(404, 422))
+async def get_revision(*, configuration_id: ConfigurationId, version: Version, uow: UowDep) -> Revision:
+    """One revision (immutable; no ETag)."""
+    return await uow.revisions.get(configuration_id, version)
+
+
+@router.post(
+    "/{configuration_id}/revisions/{version}/restore",
+    response_model=Configuration,
+    responses={200: {"headers": documented_headers()}} | problem_responses(404, 409, 412, 422),
+)
+async def restore_revision(
+    *, configuration_id: ConfigurationId, version: Version, uow: UowDep, if_match: IfMatchHeader = None
+) -> Response:
+    """Write a new version whose name, comments and config are those of the given revision."""
+    configuration = await uow.configurations.restore(
+        configuration_id, version, expected_versions=expected_versions(if_match)
+    )
+    return resource_response(configuration)

@@ -127,3 +127,147 @@ async def test_concurrent_creates_all_land(client, app_id):
     assert [response.status_code for response in responses] == [201] * 20
     application = (await client.get(f"/api/v1/applications/{app_id}")).json()
     assert sorted(application["configuration_ids"]) == sorted(response.json()["id"] for response in responses)
+
+
+async def test_versions_and_etags_on_every_single_resource_response(client, app_id):
+    created = await client.post(BASE, json={"application_id": app_id, "name": "p"})
+    url = created.headers["location"]
+    fetched = await client.get(url)
+    replaced = await client.put(url, json={"name": "p", "config": {}})
+    unchanged = await client.put(url, json={"name": "p", "config": {}})
+
+    assert (created.json()["version"], created.headers["etag"]) == (1, '"1"')
+    assert fetched.headers["etag"] == '"1"'
+    assert (replaced.json()["version"], replaced.headers["etag"]) == (2, '"2"')
+    assert unchanged.json()["version"] == 3  # a PUT that changes nothing still counts
+
+
+async def test_if_match_with_a_stale_version_is_412_naming_the_current_one(client, app_id):
+    created = await create(client, app_id, config={"v": 1})
+    url = f"{BASE}/{created['id']}"
+    await client.put(url, json={"name": "production", "config": {"v": 2}}, headers={"If-Match": '"1"'})
+
+    stale = await client.put(url, json={"name": "production", "config": {"v": 3}}, headers={"If-Match": '"1"'})
+
+    assert stale.status_code == 412
+    assert stale.headers["content-type"] == "application/problem+json"
+    assert stale.json()["current_version"] == 2
+    assert (await client.get(url)).json()["config"] == {"v": 2}
+
+
+async def test_if_match_star_and_lists(client, app_id):
+    url = f"{BASE}/{(await create(client, app_id))['id']}"
+
+    star = await client.put(url, json={"name": "p", "config": {}}, headers={"If-Match": "*"})
+    listed = await client.put(url, json={"name": "p", "config": {}}, headers={"If-Match": '"7", "2"'})
+    weak = await client.put(url, json={"name": "p", "config": {}}, headers={"If-Match": 'W/"3"'})
+    malformed = await client.put(url, json={"name": "p", "config": {}}, headers={"If-Match": "3"})
+
+    assert (star.status_code, listed.status_code, weak.status_code) == (200, 200, 412)
+    assert malformed.status_code == 422
+    assert (await client.get(url)).json()["version"] == 3
+
+
+async def test_if_match_on_an_unknown_configuration_is_404(client):
+    response = await client.put(f"{BASE}/{ULID()}", json={"name": "p", "config": {}}, headers={"If-Match": '"1"'})
+
+    assert response.status_code == 404
+
+
+async def test_concurrent_if_match_puts_of_one_version_let_exactly_one_through(client, app_id):
+    url = f"{BASE}/{(await create(client, app_id))['id']}"
+
+    responses = await asyncio.gather(
+        *(client.put(url, json={"name": "p", "config": {"writer": i}}, headers={"If-Match": '"1"'}) for i in range(10))
+    )
+
+    statuses = sorted(response.status_code for response in responses)
+    successes = statuses.count(200)
+    assert successes == 1
+    assert statuses == [200] + [412] * 9
+    final = (await client.get(url)).json()
+    assert final["version"] == 1 + successes
+    winner = next(response for response in responses if response.status_code == 200)
+    assert final["config"] == winner.json()["config"]
+    revisions = (await client.get(f"{url}/revisions")).json()
+    assert [revision["version"] for revision in revisions] == [2, 1]
+
+
+async def test_if_none_match_with_the_current_etag_is_a_bodiless_304(client, app_id):
+    url = f"{BASE}/{(await create(client, app_id))['id']}"
+
+    current = await client.get(url, headers={"If-None-Match": '"1"'})
+    stale = await client.get(url, headers={"If-None-Match": '"0"'})
+
+    assert current.status_code == 304
+    assert current.content == b""
+    assert current.headers["etag"] == '"1"'
+    assert stale.status_code == 200
+    assert stale.json()["version"] == 1
+
+
+async def test_revisions_record_every_version_newest_first_with_paging(client, app_id):
+    created = await create(client, app_id, config={"v": 1}, comments="first")
+    url = f"{BASE}/{created['id']}"
+    for v in (2, 3, 4):
+        await client.put(url, json={"name": "production", "comments": f"v{v}", "config": {"v": v}})
+
+    first_page = await client.get(f"{url}/revisions", params={"limit": 3})
+    link = first_page.headers["link"]
+    second_page = await client.get(link[1 : link.index(">")])
+    one = await client.get(f"{url}/revisions/1")
+
+    assert [r["version"] for r in first_page.json()] == [4, 3, 2]
+    assert link == f'<{url}/revisions?limit=3&before=2>; rel="next"'
+    assert [r["version"] for r in second_page.json()] == [1]
+    assert "link" not in second_page.headers
+    assert one.json() == {
+        "configuration_id": created["id"],
+        "version": 1,
+        "name": "production",
+        "comments": "first",
+        "config": {"v": 1},
+        "created_at": created["updated_at"],
+    }
+    assert "etag" not in one.headers
+
+
+async def test_revision_errors(client, app_id):
+    url = f"{BASE}/{(await create(client, app_id))['id']}"
+
+    assert (await client.get(f"{url}/revisions/2")).status_code == 404
+    assert (await client.get(f"{url}/revisions/0")).status_code == 422
+    assert (await client.get(f"{BASE}/{ULID()}/revisions")).status_code == 404
+    assert (await client.get(f"{BASE}/{ULID()}/revisions/1")).status_code == 404
+    assert (await client.post(f"{url}/revisions/9/restore")).status_code == 404
+    assert (await client.post(f"{BASE}/{ULID()}/revisions/1/restore")).status_code == 404
+
+
+async def test_restore_writes_a_new_version_with_the_old_content(client, app_id):
+    created = await create(client, app_id, config={"v": 1}, comments="original")
+    url = f"{BASE}/{created['id']}"
+    await client.put(url, json={"name": "renamed", "config": {"v": 2}})
+
+    restored = await client.post(f"{url}/revisions/1/restore", headers={"If-Match": '"2"'})
+
+    body = restored.json()
+    assert restored.status_code == 200
+    assert restored.headers["etag"] == '"3"'
+    assert (body["version"], body["name"], body["comments"], body["config"]) == (3, "production", "original", {"v": 1})
+    revisions = (await client.get(f"{url}/revisions")).json()
+    assert [(r["version"], r["config"]) for r in revisions] == [(3, {"v": 1}), (2, {"v": 2}), (1, {"v": 1})]
+
+
+async def test_restore_honours_if_match_and_name_conflicts(client, app_id):
+    created = await create(client, app_id)
+    url = f"{BASE}/{created['id']}"
+    await client.put(url, json={"name": "renamed", "config": {}})
+    await create(client, app_id, name="production")  # another configuration takes the old name
+
+    stale = await client.post(f"{url}/revisions/1/restore", headers={"If-Match": '"1"'})
+    taken = await client.post(f"{url}/revisions/1/restore")
+
+    assert stale.status_code == 412
+    assert stale.json()["current_version"] == 2
+    assert taken.status_code == 409
+    assert (await client.get(url)).json()["version"] == 2

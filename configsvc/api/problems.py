@@ -11,7 +11,16 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import Scope
 
-from configsvc.errors import Conflict, DomainError, InvalidChange, NotFound, ServiceUnavailable, UnknownReference
+from configsvc.errors import (
+    Conflict,
+    DomainError,
+    IdempotencyKeyReused,
+    InvalidChange,
+    NotFound,
+    PreconditionFailed,
+    ServiceUnavailable,
+    UnknownReference,
+)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 RETRY_AFTER_SECONDS = "1"
@@ -22,6 +31,8 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     Conflict: (409, "conflict"),
     UnknownReference: (422, "unknown-reference"),
     InvalidChange: (422, "invalid-change"),
+    IdempotencyKeyReused: (422, "idempotency-key-reused"),
+    PreconditionFailed: (412, "precondition-failed"),
     ServiceUnavailable: (503, "service-unavailable"),
 }
 
@@ -41,6 +52,7 @@ class Problem(BaseModel):
     detail: str
     instance: str = Field(description="A URI identifying this occurrence: the request id.")
     errors: list[FieldError] | None = Field(default=None, description="Present on 422: one entry per bad field.")
+    current_version: int | None = Field(default=None, description="Present on 412: the version that is current.")
 
 
 def problem_type(slug: str | None) -> str:
@@ -59,6 +71,7 @@ def problem_response(
     slug: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> Response:
     body: dict[str, Any] = {
         "type": problem_type(slug),
@@ -69,6 +82,7 @@ def problem_response(
     }
     if errors is not None:
         body["errors"] = errors
+    body.update(extensions or {})
     content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     return Response(content, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
@@ -85,7 +99,10 @@ async def domain_error_handler(request: Request, error: Exception) -> Response:
     status, slug = _domain_status(error)
     errors = [{"loc": list(error.loc), "msg": error.message, "type": slug}] if status == 422 else None
     headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
-    return problem_response(request.scope, status, error.message, slug=slug, errors=errors, headers=headers)
+    extensions = {"current_version": error.current_version} if isinstance(error, PreconditionFailed) else None
+    return problem_response(
+        request.scope, status, error.message, slug=slug, errors=errors, headers=headers, extensions=extensions
+    )
 
 
 async def validation_error_handler(request: Request, error: Exception) -> Response:
@@ -113,6 +130,7 @@ DESCRIPTIONS = {
     400: "The body could not be read (not UTF-8, nested too deep to parse, bad Content-Length).",
     404: "Not found.",
     409: "Conflict: the name is taken.",
+    412: "If-Match named a version that is no longer current; `current_version` says which is.",
     413: "Request body too large.",
     415: "The body is not application/json.",
     422: "Invalid input; `errors` lists each bad field.",

@@ -1,7 +1,8 @@
+import psycopg2
 import pytest
 from ulid import ULID
 
-from configsvc.errors import Conflict, InvalidChange, NotFound, UnknownReference
+from configsvc.errors import Conflict, InvalidChange, NotFound, PreconditionFailed, UnknownReference
 from configsvc.repositories.applications import ApplicationsRepository
 from configsvc.repositories.configurations import ConfigurationsRepository
 
@@ -96,3 +97,72 @@ async def test_unknown_configuration_is_not_found(repository):
         await repository.get(new_id())
     with pytest.raises(NotFound):
         await repository.replace(new_id(), application_id=None, name="x", comments=None, config={})
+
+
+async def test_every_change_appends_its_revision_in_the_same_statement(repository, app_id, session):
+    created = await create(repository, app_id)
+    replaced = await repository.replace(created.id, application_id=None, name="p2", comments="c", config={"v": 2})
+
+    rows = await session.fetch_all(
+        "SELECT version, name, comments, config, created_at FROM configuration_revisions WHERE configuration_id = %s"
+        " ORDER BY version",
+        (created.id,),
+    )
+
+    assert (created.version, replaced.version) == (1, 2)
+    assert [(r["version"], r["name"], r["config"]) for r in rows] == [(1, "production", CONFIG), (2, "p2", {"v": 2})]
+    assert rows[1]["created_at"] == replaced.updated_at
+
+
+async def test_a_failed_change_leaves_no_revision(repository, app_id, session):
+    await create(repository, app_id, name="taken")
+    created = await create(repository, app_id)
+
+    with pytest.raises(Conflict):
+        await repository.replace(created.id, application_id=None, name="taken", comments=None, config={})
+    with pytest.raises(PreconditionFailed):
+        await repository.replace(
+            created.id, application_id=None, name="x", comments=None, config={}, expected_versions=[7]
+        )
+
+    count = await session.fetch_one(
+        "SELECT count(*) AS n FROM configuration_revisions WHERE configuration_id = %s", (created.id,)
+    )
+    assert count["n"] == 1
+    assert (await repository.get(created.id)).version == 1
+
+
+async def test_a_stale_expected_version_names_the_current_one(repository, app_id):
+    created = await create(repository, app_id)
+    await repository.replace(created.id, application_id=None, name="p", comments=None, config={}, expected_versions=[1])
+
+    with pytest.raises(PreconditionFailed) as raised:
+        await repository.replace(
+            created.id, application_id=None, name="q", comments=None, config={}, expected_versions=[1]
+        )
+
+    assert raised.value.current_version == 2
+
+
+async def test_restore_copies_a_revision_into_a_new_version(repository, app_id):
+    created = await create(repository, app_id)
+    await repository.replace(created.id, application_id=None, name="p", comments="x", config={})
+
+    restored = await repository.restore(created.id, 1, expected_versions=[2])
+
+    assert (restored.version, restored.name, restored.config) == (3, "production", CONFIG)
+    with pytest.raises(NotFound):
+        await repository.restore(created.id, 9)
+    with pytest.raises(PreconditionFailed):
+        await repository.restore(created.id, 1, expected_versions=[2])
+
+
+async def test_revisions_cannot_be_rewritten(repository, app_id, session):
+    created = await create(repository, app_id)
+
+    with pytest.raises(psycopg2.errors.RestrictViolation):
+        await session.execute(
+            "UPDATE configuration_revisions SET name = 'forged' WHERE configuration_id = %s", (created.id,)
+        )
+    with pytest.raises(psycopg2.errors.RestrictViolation):
+        await session.execute("DELETE FROM configuration_revisions WHERE configuration_id = %s", (created.id,))

@@ -1,0 +1,64 @@
+"""Idempotent creates: a retried POST with the same Idempotency-Key replays the first response."""
+
+import hashlib
+import re
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Header, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
+
+from configsvc.errors import IdempotencyKeyReused
+from configsvc.unit_of_work import UnitOfWork
+
+KEY_PATTERN = r"^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$"
+_KEY = re.compile(KEY_PATTERN)
+REPLAYED_HEADER = "Idempotent-Replayed"
+# Headers of the first response that a replay repeats.
+STORED_HEADERS = ("location", "etag", "content-type")
+
+
+def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="1-255 printable ASCII characters. A retry with the same key and body returns the first "
+            "response (status, headers, body) without creating anything; the same key with another body is a 422. "
+            "Keys are kept for 24 hours.",
+            json_schema_extra={"pattern": KEY_PATTERN, "minLength": 1, "maxLength": 255},
+        ),
+    ] = None,
+) -> str | None:
+    """Checked as a dependency, so a malformed key is refused before the body is looked at."""
+    if key is not None and not _KEY.fullmatch(key):
+        error = {"loc": ("header", "idempotency-key"), "msg": "Must be 1-255 printable ASCII characters"}
+        raise RequestValidationError([error | {"type": "idempotency_key"}])
+    return key
+
+
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
+
+
+async def idempotent(
+    uow: UnitOfWork, request: Request, key: str | None, body: BaseModel, create: Callable[[], Awaitable[Response]]
+) -> Response:
+    """Run `create` once per key; store its response in the same transaction as its write."""
+    if key is None:
+        return await create()
+    method, path = request.method, request.url.path
+    request_hash = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+    stored = await uow.idempotency.claim(method=method, path=path, key=key, request_hash=request_hash)
+    if stored is not None:
+        if stored.request_hash != request_hash:
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was used with a different request body", loc=("header", "idempotency-key")
+            )
+        return Response(stored.body, status_code=stored.status, headers=stored.headers | {REPLAYED_HEADER: "true"})
+    response = await create()
+    headers = {name: value for name, value in response.headers.items() if name in STORED_HEADERS}
+    await uow.idempotency.complete(
+        method=method, path=path, key=key, status=response.status_code, headers=headers, body=bytes(response.body)
+    )
+    return response

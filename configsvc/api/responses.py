@@ -1,0 +1,36 @@
+"""Single-resource responses: the JSON body with its strong ETag (and Location on create)."""
+
+from typing import Any
+
+from fastapi import Response
+from pydantic import BaseModel
+
+from configsvc.api.conditions import etag
+
+JSON = "application/json"
+
+
+class Versioned(BaseModel):
+    version: int
+
+
+def resource_response(model: Versioned, *, status_code: int = 200, location: str | None = None) -> Response:
+    headers = {"ETag": etag(model.version)}
+    if location is not None:
+        headers["Location"] = location
+    return Response(model.model_dump_json().encode(), status_code=status_code, headers=headers, media_type=JSON)
+
+
+def documented_headers(*, location: bool = False, replay: bool = False) -> dict[str, Any]:
+    """OpenAPI `headers` of a single-resource success response."""
+    headers: dict[str, Any] = {
+        "ETag": {"description": 'The strong ETag: the version in quotes, e.g. "3".', "schema": {"type": "string"}}
+    }
+    if location:
+        headers["Location"] = {"description": "The new resource's path.", "schema": {"type": "string"}}
+    if replay:
+        headers["Idempotent-Replayed"] = {
+            "description": "`true` when this is the stored response of an earlier request with the same key.",
+            "schema": {"type": "string"},
+        }
+    return headers
