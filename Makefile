@@ -3,7 +3,7 @@
 UV ?= uv
 RUN := $(UV) run python -m
 
-.PHONY: help install run seed migrate migrate-status test fuzz soak lint fmt clean
+.PHONY: help install run serve seed migrate migrate-status test fuzz soak lint fmt clean
 
 help: ## List every target with what it does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -13,6 +13,9 @@ install: ## Install the project and its dev tools into .venv (uv sync)
 
 run: install ## Serve the API for development on HOST:PORT (embedded PostgreSQL 16 when DATABASE_URL is empty)
 	$(RUN) scripts.run
+
+serve: install ## Production serving: WORKERS processes, uvloop + httptools, no reload, access log only at DEBUG
+	$(RUN) scripts.serve
 
 seed: install ## Load demo applications and configurations (idempotent; safe while `make run` serves)
 	$(RUN) scripts.seed

@@ -14,7 +14,8 @@ from configsvc.api.disconnect import CancelOnDisconnectMiddleware
 from configsvc.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
 from configsvc.api.problems import install_problem_handlers, problem_components
 from configsvc.db import Database
-from configsvc.settings import Settings
+from configsvc.logs import configure_logging
+from configsvc.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
 
@@ -68,3 +69,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         schema.setdefault("components", {}).setdefault("schemas", {}).update(problem_components())
         app.openapi_schema = schema
     return app.openapi_schema
+
+
+def app_from_environment() -> FastAPI:
+    """The factory `make serve`'s worker processes call: settings from the environment and .env."""
+    settings = get_settings()
+    configure_logging(settings)
+    return create_app(settings)

@@ -1,12 +1,20 @@
-"""`make run`: the embedded database when none is configured, migrations, then uvicorn."""
+"""Serving: `make run` (development, one process) and `make serve` (production, N workers).
+
+Both start the embedded database when DATABASE_URL is empty (once, in this parent process) and
+apply pending migrations before any request is served.
+"""
 
 import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg2
 import uvicorn
 
 from configsvc import migrations
 from configsvc.embedded_postgres import database_url
+from configsvc.logs import configure_logging
 from configsvc.main import create_app
 from configsvc.settings import Settings
 
@@ -16,29 +24,63 @@ log = logging.getLogger(__name__)
 GRACEFUL_SHUTDOWN_SECONDS = 10
 
 
-def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+class StartupFailed(Exception):
+    pass
 
 
-def run(settings: Settings) -> int:
-    """Serve in one process until Ctrl-C; the embedded database stops with it. Returns the exit code."""
-    configure_logging(settings)
+@contextmanager
+def migrated_database(settings: Settings) -> Iterator[str]:
+    """Yield the URL of the (embedded or configured) database once it is fully migrated."""
     with database_url(settings.database_url, settings.data_dir) as url:
         try:
             for file in migrations.apply(url):
                 log.info("applied migration %s", file.filename)
         except migrations.MigrationError as error:
-            log.error("cannot start: %s", error)
-            return 1
+            raise StartupFailed(str(error)) from None
         except psycopg2.Error as error:
-            log.error("cannot start: the database is unreachable: %s", str(error).strip())
-            return 1
-        app = create_app(settings.model_copy(update={"database_url": url}))
-        uvicorn.run(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level.lower(),
-            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-        )
+            raise StartupFailed(f"the database is unreachable: {str(error).strip()}") from None
+        yield url
+
+
+def run(settings: Settings) -> int:
+    """Serve in one process until Ctrl-C; the embedded database stops with it. Returns the exit code."""
+    configure_logging(settings)
+    try:
+        with migrated_database(settings) as url:
+            app = create_app(settings.model_copy(update={"database_url": url}))
+            uvicorn.run(
+                app,
+                host=settings.host,
+                port=settings.port,
+                log_level=settings.log_level.lower(),
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            )
+    except StartupFailed as error:
+        log.error("cannot start: %s", error)
+        return 1
+    return 0
+
+
+def serve(settings: Settings) -> int:
+    """Production serving: WORKERS processes, uvloop + httptools, no reload, access log at DEBUG only."""
+    configure_logging(settings)
+    try:
+        with migrated_database(settings) as url:
+            # Workers are new processes that read their settings from the environment.
+            os.environ["DATABASE_URL"] = url
+            uvicorn.run(
+                "configsvc.main:app_from_environment",
+                factory=True,
+                host=settings.host,
+                port=settings.port,
+                workers=settings.workers,
+                loop="uvloop",
+                http="httptools",
+                log_level=settings.log_level.lower(),
+                access_log=settings.log_level == "DEBUG",
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            )
+    except StartupFailed as error:
+        log.error("cannot start: %s", error)
+        return 1
     return 0
