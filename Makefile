@@ -3,13 +3,16 @@
 UV ?= uv
 RUN := $(UV) run python -m
 
-.PHONY: help install run serve seed migrate migrate-status test fuzz soak lint fmt clean
+.PHONY: help install tools run serve seed migrate migrate-status test fuzz soak bench lint fmt clean
 
 help: ## List every target with what it does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 install: ## Install the project and its dev tools into .venv (uv sync)
 	$(UV) sync
+
+tools: ## Install the system tools the benchmark needs (wrk, with apt-get) if missing
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 
 run: install ## Serve the API for development on HOST:PORT (embedded PostgreSQL 16 when DATABASE_URL is empty)
 	$(RUN) scripts.run
@@ -34,6 +37,9 @@ fuzz: install ## Fuzz the API against its OpenAPI description (schemathesis, fix
 
 soak: install ## One minute of mixed concurrent load on a local server, then verify no acknowledged write was lost
 	$(RUN) scripts.soak
+
+bench: install ## Benchmark serve mode with wrk, interleaved with /healthz and pgbench baselines (needs wrk)
+	$(RUN) scripts.bench
 
 lint: install ## Check style and formatting (ruff check + ruff format --check)
 	$(RUN) ruff check .

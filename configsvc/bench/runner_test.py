@@ -1,0 +1,36 @@
+from configsvc.bench.runner import BenchSettings, format_table, summarise
+from configsvc.bench.tools import Measurement
+from configsvc.bench.workloads import CEILING, scenarios
+
+
+def test_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("BENCH_SECONDS", "2.5")
+    monkeypatch.setenv("BENCH_SCENARIOS", "get_configuration,put_configuration")
+
+    settings = BenchSettings.from_environment()
+
+    assert settings.seconds == 2.5
+    assert settings.rounds == 3
+    assert settings.only == ("get_configuration", "put_configuration")
+
+
+def test_summary_takes_medians_and_ratios_against_the_baselines():
+    plan = [s for s in scenarios(10, 100) if s.name in {"get_configuration", "put_configuration"}]
+    results = {
+        CEILING.name: [Measurement(rps, 1, 2, 0) for rps in (1000, 900, 1100)],
+        "get_configuration": [Measurement(rps, 2, 5, 0) for rps in (400, 300, 350)],
+        "pgbench:get_configuration": [Measurement(rps, 0.1, 0.2, 0) for rps in (10000, 10000, 10000)],
+        "put_configuration": [Measurement(rps, 3, 150, 1) for rps in (200, 200, 200)],
+        "pgbench:put_configuration": [Measurement(rps, 0.5, 1, 0) for rps in (1000, 1000, 1000)],
+    }
+
+    rows = {row.name: row for row in summarise(results, plan)}
+
+    assert rows["get_configuration"].requests_per_second == 350
+    assert rows["get_configuration"].vs_ceiling == 0.35
+    assert rows["get_configuration"].target.endswith("met")
+    assert rows["put_configuration"].vs_pgbench == 0.2
+    assert rows["put_configuration"].target.endswith("MISSED")  # ratio, p99 and errors all fail
+    table = format_table(list(rows.values()))
+    assert "GET configuration" in table
+    assert "0.35x" in table

@@ -1,0 +1,91 @@
+import http.server
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from configsvc.bench.tools import WRK_MISSING, parse_pgbench, parse_wrk, require_wrk, run_wrk
+from configsvc.bench.workloads import CEILING, LUA_REPORT, scenarios
+
+PGBENCH_OUTPUT = """pgbench (16.14)
+transaction type: script.sql
+number of transactions actually processed: 2000
+number of failed transactions: 3 (0.150%)
+latency average = 0.350 ms
+tps = 72415.123 (without initial connection time)
+"""
+
+
+class Ok(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("content-length", 0))
+        self.rfile.read(length)
+        self.send_response(200)
+        self.send_header("content-length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    do_GET = do_POST = do_PUT = _answer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class StubServer(http.server.ThreadingHTTPServer):
+    request_queue_size = 64  # every wrk connects at once; the default backlog of 5 drops SYNs
+    daemon_threads = True
+
+
+@pytest.fixture(scope="module")
+def stub_url():
+    server = StubServer(("127.0.0.1", 0), Ok)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_parse_wrk_reads_the_report_line():
+    output = 'Running 5s test\n  1 threads and 32 connections\n\n{"requests": 5000, "duration_us": 2000000, ' \
+        '"socket_errors": 1, "status_errors": 2, "p50_us": 1500, "p99_us": 9000}\n'
+
+    measured = parse_wrk(output)
+
+    assert (measured.requests_per_second, measured.p50_ms, measured.p99_ms, measured.errors) == (2500, 1.5, 9.0, 3)
+
+
+def test_parse_pgbench_reads_tps_failures_and_latency_quantiles():
+    measured = parse_pgbench(PGBENCH_OUTPUT, list(range(1, 101)))
+
+    assert measured.requests_per_second == 72415.123
+    assert measured.errors == 3
+    assert measured.p50_ms == pytest.approx(0.0505)
+    assert measured.p99_ms == pytest.approx(0.09901)
+
+
+def test_parse_pgbench_refuses_a_failed_run():
+    with pytest.raises(RuntimeError, match="pgbench failed"):
+        parse_pgbench("pgbench: error: connection refused", [])
+
+
+def test_wrk_is_required_with_install_instructions(monkeypatch):
+    monkeypatch.setattr("shutil.which", lambda name: None)
+
+    with pytest.raises(SystemExit) as raised:
+        require_wrk()
+
+    assert str(raised.value) == WRK_MISSING
+    assert "apt-get install wrk" in WRK_MISSING
+
+
+def test_every_wrk_script_runs_and_reports(stub_url):
+    plan = [CEILING, *scenarios(10, 100)]
+    with ThreadPoolExecutor(len(plan)) as pool:  # one second for all of them
+        measured = list(pool.map(lambda s: run_wrk(stub_url, s.lua + LUA_REPORT, seconds=1, connections=2), plan))
+
+    assert all(m.requests_per_second > 0 for m in measured)
+    assert [m.errors for m in measured] == [0] * len(plan)

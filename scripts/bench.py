@@ -1,0 +1,8 @@
+"""`make bench`: measure the service side by side with its baselines (needs wrk)."""
+
+import sys
+
+from configsvc.bench.runner import main
+
+if __name__ == "__main__":
+    sys.exit(main())
