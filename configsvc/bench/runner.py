@@ -100,7 +100,10 @@ def _free_port() -> int:
 
 def start_service(url: str, settings: BenchSettings, port: int) -> subprocess.Popen:
     env = os.environ | {
-        "DATABASE_URL": url, "HOST": "127.0.0.1", "PORT": str(port), "WORKERS": str(settings.workers),
+        "DATABASE_URL": url,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WORKERS": str(settings.workers),
         "LOG_LEVEL": "WARNING",
     }
     server = subprocess.Popen([sys.executable, "-m", "scripts.serve"], env=env)
@@ -140,11 +143,32 @@ def summarise(results: dict[str, list[Measurement]], plan: list[Scenario]) -> li
         if scenario.target is not None:
             met = ratios[scenario.baseline] >= scenario.target and p99 <= 100 and errors == 0
             target = f"≥ {scenario.target:.2f}x {scenario.baseline}: {'met' if met else 'MISSED'}"
-        rows.append(Row(scenario.name, scenario.title, rps, median(scenario.name, "p50_ms"), p99, errors,
-                        ratios["ceiling"], ratios["pgbench"], target))
-        rows.append(Row(f"pgbench:{scenario.name}", "  pgbench, same SQL", pgbench,
-                        median(f"pgbench:{scenario.name}", "p50_ms"), median(f"pgbench:{scenario.name}", "p99_ms"),
-                        sum(m.errors for m in results[f"pgbench:{scenario.name}"]), pgbench / ceiling, 1.0, ""))
+        rows.append(
+            Row(
+                scenario.name,
+                scenario.title,
+                rps,
+                median(scenario.name, "p50_ms"),
+                p99,
+                errors,
+                ratios["ceiling"],
+                ratios["pgbench"],
+                target,
+            )
+        )
+        rows.append(
+            Row(
+                f"pgbench:{scenario.name}",
+                "  pgbench, same SQL",
+                pgbench,
+                median(f"pgbench:{scenario.name}", "p50_ms"),
+                median(f"pgbench:{scenario.name}", "p99_ms"),
+                sum(m.errors for m in results[f"pgbench:{scenario.name}"]),
+                pgbench / ceiling,
+                1.0,
+                "",
+            )
+        )
     return rows
 
 
@@ -173,9 +197,11 @@ def main() -> int:
         name: [] for s in plan for name in (s.name, f"pgbench:{s.name}")
     }
     memory: list[list[float]] = []
-    print(f"bench: {settings.rounds} rounds of {settings.seconds:g} s per run, wrk -t1 -c{settings.connections}, "
-          f"{settings.workers} workers, {settings.applications} applications, {settings.configurations} configurations",
-          flush=True)
+    print(
+        f"bench: {settings.rounds} rounds of {settings.seconds:g} s per run, wrk -t1 -c{settings.connections}, "
+        f"{settings.workers} workers, {settings.applications} applications, {settings.configurations} configurations",
+        flush=True,
+    )
     with embedded_postgres(out_dir / "database") as server_url:
         url = prepare_database(server_url, settings)
         port = _free_port()

@@ -38,7 +38,10 @@ def run_wrk(base_url: str, lua: str, *, seconds: float, connections: int, thread
         script.close()
         completed = subprocess.run(
             [require_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "-s", script.name, base_url],
-            capture_output=True, text=True, timeout=seconds + 60, check=True,
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            check=True,
         )
     return parse_wrk(completed.stdout)
 
@@ -70,10 +73,23 @@ def run_pgbench(
         script = Path(work) / "script.sql"
         script.write_text(sql)
         command = [
-            str(pgbench_binary()), "-n", "-M", "prepared", f"-c{clients}", f"-j{threads}",
+            str(pgbench_binary()),
+            "-n",
+            "-M",
+            "prepared",
+            f"-c{clients}",
+            f"-j{threads}",
             f"-t{transactions}" if transactions else f"-T{max(1, round(seconds))}",
-            "-f", str(script), "-l", "--log-prefix", str(Path(work) / "log"),
-            "-h", parts.get("host", "localhost"), "-U", parts.get("user", "postgres"), parts.get("dbname", "postgres"),
+            "-f",
+            str(script),
+            "-l",
+            "--log-prefix",
+            str(Path(work) / "log"),
+            "-h",
+            parts.get("host", "localhost"),
+            "-U",
+            parts.get("user", "postgres"),
+            parts.get("dbname", "postgres"),
         ]
         if "port" in parts:
             command[-1:-1] = ["-p", parts["port"]]

@@ -50,8 +50,10 @@ def stub_url():
 
 
 def test_parse_wrk_reads_the_report_line():
-    output = 'Running 5s test\n  1 threads and 32 connections\n\n{"requests": 5000, "duration_us": 2000000, ' \
+    output = (
+        'Running 5s test\n  1 threads and 32 connections\n\n{"requests": 5000, "duration_us": 2000000, '
         '"socket_errors": 1, "status_errors": 2, "p50_us": 1500, "p99_us": 9000}\n'
+    )
 
     measured = parse_wrk(output)
 

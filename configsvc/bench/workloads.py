@@ -108,7 +108,7 @@ def scenarios(applications: int, configurations: int) -> list[Scenario]:
             "POST configuration",
             "local counter = 0\n"
             "request = function()\n  counter = counter + 1\n"
-            f"  local body = string.format('{{\"application_id\":\"%s\",\"name\":\"w-%d-%d\",\"config\":{_CONFIG_BODY}}}', "
+            f'  local body = string.format(\'{{"application_id":"%s","name":"w-%d-%d","config":{_CONFIG_BODY}}}\', '
             f"{app_id}, counter, math.random(1, 1000000000))\n"
             "  return wrk.format('POST', '/api/v1/configurations', {['Content-Type'] = 'application/json'}, body)\nend\n",
             f"\\set n random(1, {applications})\n"
@@ -130,7 +130,7 @@ def scenarios(applications: int, configurations: int) -> list[Scenario]:
             "PUT configuration",
             "request = function()\n"
             f"  local n = {config_n}\n"
-            f"  local body = string.format('{{\"name\":\"config-%d\",\"config\":{_CONFIG_BODY}}}', n)\n"
+            f'  local body = string.format(\'{{"name":"config-%d","config":{_CONFIG_BODY}}}\', n)\n'
             f"  return wrk.format('PUT', string.format('/api/v1/configurations/{CONFIG_PREFIX}%016d', n), "
             "{['Content-Type'] = 'application/json'}, body)\nend\n",
             f"\\set n random(1, {configurations})\n"
