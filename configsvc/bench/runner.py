@@ -21,7 +21,7 @@ from psycopg2.extensions import make_dsn
 
 from configsvc import migrations
 from configsvc.bench.tools import Measurement, require_wrk, run_pgbench, run_wrk
-from configsvc.bench.workloads import CEILING, LOAD_DATA, LUA_REPORT, Scenario, scenarios
+from configsvc.bench.workloads import CEILING, LOAD_DATA, Scenario, lua_script, scenarios
 from configsvc.embedded_postgres import embedded_postgres
 
 DATABASE = "configsvc_bench"
@@ -209,15 +209,15 @@ def main() -> int:
         server = start_service(url, settings, port)
         try:
             # Warm-up (not recorded): imports, connections, plans.
-            run_wrk(base, CEILING.lua + LUA_REPORT, seconds=2, connections=settings.connections)
-            run_wrk(base, plan[0].lua + LUA_REPORT, seconds=2, connections=settings.connections)
+            for warm_up in (CEILING, *plan):
+                run_wrk(base, lua_script(warm_up, "warm-up"), seconds=1, connections=settings.connections)
             for round_number in range(1, settings.rounds + 1):
                 memory.append(worker_memory_mb(server))
                 results[CEILING.name].append(
-                    run_wrk(base, CEILING.lua + LUA_REPORT, seconds=settings.seconds, connections=settings.connections)
+                    run_wrk(base, lua_script(CEILING, ""), seconds=settings.seconds, connections=settings.connections)
                 )
                 for scenario in plan:
-                    script = scenario.lua + LUA_REPORT
+                    script = lua_script(scenario, f"r{round_number}")
                     results[scenario.name].append(
                         run_wrk(base, script, seconds=settings.seconds, connections=settings.connections)
                     )

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from configsvc.bench.tools import WRK_MISSING, parse_pgbench, parse_wrk, require_wrk, run_wrk
-from configsvc.bench.workloads import CEILING, LUA_REPORT, scenarios
+from configsvc.bench.workloads import CEILING, lua_script, scenarios
 
 PGBENCH_OUTPUT = """pgbench (16.14)
 transaction type: script.sql
@@ -87,7 +87,7 @@ def test_wrk_is_required_with_install_instructions(monkeypatch):
 def test_every_wrk_script_runs_and_reports(stub_url):
     plan = [CEILING, *scenarios(10, 100)]
     with ThreadPoolExecutor(len(plan)) as pool:  # one second for all of them
-        measured = list(pool.map(lambda s: run_wrk(stub_url, s.lua + LUA_REPORT, seconds=1, connections=2), plan))
+        measured = list(pool.map(lambda s: run_wrk(stub_url, lua_script(s, "test"), seconds=1, connections=2), plan))
 
     assert all(m.requests_per_second > 0 for m in measured)
     assert [m.errors for m in measured] == [0] * len(plan)

@@ -56,6 +56,11 @@ end
 """
 
 
+def lua_script(scenario: "Scenario", run_token: str) -> str:
+    """The wrk script of one run: `run_token` keeps names created by different runs apart."""
+    return f"run_token = '{run_token}'\n" + scenario.lua + LUA_REPORT
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -108,8 +113,8 @@ def scenarios(applications: int, configurations: int) -> list[Scenario]:
             "POST configuration",
             "local counter = 0\n"
             "request = function()\n  counter = counter + 1\n"
-            f'  local body = string.format(\'{{"application_id":"%s","name":"w-%d-%d","config":{_CONFIG_BODY}}}\', '
-            f"{app_id}, counter, math.random(1, 1000000000))\n"
+            f'  local body = string.format(\'{{"application_id":"%s","name":"w-%s-%d","config":{_CONFIG_BODY}}}\', '
+            f"{app_id}, run_token, counter)\n"
             "  return wrk.format('POST', '/api/v1/configurations', {['Content-Type'] = 'application/json'}, body)\nend\n",
             f"\\set n random(1, {applications})\n"
             "WITH created AS (\n"
