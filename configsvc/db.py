@@ -39,17 +39,30 @@ class Queries(Protocol):
 
 
 class Session:
-    """One leased connection. Each call is one hop to the executor thread pool."""
+    """One leased connection, checked out of the pool by the first call (in that call's executor
+    hop, so a lease costs no round trip of its own). Each call is one hop to the executor."""
 
-    def __init__(self, conn: connection, executor: ThreadPoolExecutor, call_timeout: float) -> None:
-        self.connection = conn
+    def __init__(
+        self, checkout: Callable[[], connection], executor: ThreadPoolExecutor, call_timeout: float, autocommit: bool
+    ) -> None:
+        self.connection: connection | None = None
+        self._checkout = checkout
         self._executor = executor
         self._call_timeout = call_timeout
+        self._autocommit = autocommit
         self._pending: Future[Any] | None = None
+
+    def _connected(self) -> connection:
+        if self.connection is None:
+            conn = self._checkout()
+            # Autocommit (read-only units of work) saves the BEGIN and COMMIT round trips.
+            conn.autocommit = self._autocommit
+            self.connection = conn
+        return self.connection
 
     async def call[T](self, work: Callable[[connection], T]) -> T:
         """Run `work(connection)` on the executor; the building block of every other call."""
-        self._pending = self._executor.submit(work, self.connection)
+        self._pending = self._executor.submit(lambda: work(self._connected()))
         try:
             async with asyncio.timeout(self._call_timeout):
                 return await asyncio.wrap_future(self._pending)
@@ -66,10 +79,12 @@ class Session:
         return await self.call(lambda conn: _execute(conn, sql, params))
 
     async def commit(self) -> None:
-        await self.call(lambda conn: conn.commit())
+        if self.connection is not None:
+            await self.call(lambda conn: conn.commit())
 
     async def rollback(self) -> None:
-        await self.call(lambda conn: conn.rollback())
+        if self.connection is not None:
+            await self.call(lambda conn: conn.rollback())
 
     @property
     def pending(self) -> Future[Any] | None:
@@ -170,50 +185,29 @@ class Database:
         self._executor.shutdown(wait=True)
 
     @asynccontextmanager
-    async def lease(self) -> AsyncIterator[Session]:
-        """Lend one connection; it goes back rolled back, or closed if it may be broken."""
+    async def lease(self, *, autocommit: bool = False) -> AsyncIterator[Session]:
+        """Lend one connection; it goes back rolled back, or closed if it may be broken.
+
+        The slot is taken here (waiting asynchronously up to the lease timeout); the connection
+        itself is checked out by the session's first call.
+        """
+        if self._pool is None:
+            raise DatabaseUnavailable("the database pool is closed")
         try:
             async with asyncio.timeout(self._lease_timeout):
                 await self._slots.acquire()
         except TimeoutError:
             raise PoolExhausted(f"no database connection became free within {self._lease_timeout:g} s") from None
-        try:
-            conn = await self._checkout()
-        except asyncio.CancelledError:
-            raise  # the slot is released once the abandoned checkout has finished
-        except BaseException:
-            self._slots.release()
-            raise
-        session = Session(conn, self._executor, self._call_timeout)
+        session = Session(self._getconn, self._executor, self._call_timeout, autocommit)
         discard = False
         try:
             yield session
         except CONNECTION_ERRORS as error:
-            discard = _connection_lost(session.connection, error)
+            discard = session.connection is not None and _connection_lost(session.connection, error)
             raise DatabaseUnavailable(_describe(error)) from error
         finally:
             # Shielded: a second cancellation must not leak the connection or the slot.
             await asyncio.shield(asyncio.ensure_future(self._release(session, discard)))
-
-    async def _checkout(self) -> connection:
-        if self._pool is None:
-            raise DatabaseUnavailable("the database pool is closed")
-        future = self._executor.submit(self._getconn)
-        try:
-            return await asyncio.wrap_future(future)
-        except asyncio.CancelledError:
-            # The thread may still hand us a connection after we stopped waiting for it: the
-            # slot stays taken until then, so the pool can never be asked for more than maxconn.
-            loop = asyncio.get_running_loop()
-            future.add_done_callback(lambda done: self._return_abandoned(done, loop))
-            raise
-
-    def _return_abandoned(self, future: Future[connection], loop: asyncio.AbstractEventLoop) -> None:
-        try:
-            if not future.cancelled() and future.exception() is None:
-                self._putconn(future.result(), discard=False)
-        finally:
-            loop.call_soon_threadsafe(self._slots.release)
 
     def _getconn(self) -> connection:
         pool = self._pool
@@ -236,15 +230,24 @@ class Database:
         try:
             pending = session.pending
             if pending is not None:
-                # The caller went away mid-statement: cancel it server-side and wait for
+                # The caller went away mid-call: cancel the statement server-side and wait for
                 # the thread, so the connection is never handed out while still busy.
                 # PQcancel opens a connection of its own: it blocks, so it runs on the executor.
-                with suppress(psycopg2.Error):
-                    await asyncio.wrap_future(self._executor.submit(session.connection.cancel))
+                if session.connection is not None:
+                    with suppress(psycopg2.Error):
+                        await asyncio.wrap_future(self._executor.submit(session.connection.cancel))
                 with suppress(BaseException):
                     await asyncio.wrap_future(pending)
-                discard = discard or session.connection.closed != 0
-            await asyncio.wrap_future(self._executor.submit(self._putconn, session.connection, discard))
+            conn = session.connection
+            if conn is None:
+                return
+            discard = discard or conn.closed != 0
+            if not discard and conn.info.transaction_status == TRANSACTION_STATUS_IDLE:
+                # Idle: going back to the pool is bookkeeping with no I/O, so no executor hop.
+                conn.autocommit = False
+                self._putconn(conn, discard=False)
+            else:
+                await asyncio.wrap_future(self._executor.submit(self._putconn, conn, discard))
         finally:
             self._slots.release()
 

@@ -124,7 +124,6 @@ async def test_unfinished_transaction_is_rolled_back_before_reuse(database_url):
             await session.execute("INSERT INTO applications (id, name) VALUES (%s, 'left open')", ("0" * 26,))
 
         async with database.lease() as session:
-            assert session.connection.info.transaction_status == psycopg2.extensions.TRANSACTION_STATUS_IDLE
             assert await session.fetch_all("SELECT * FROM applications") == []
 
 
@@ -195,3 +194,24 @@ async def test_unreachable_database_is_unavailable_at_open():
 async def test_returned_connections_stay_open_for_reuse(database_url):
     async with open_database(database_url, min_size=0, max_size=2) as database:
         assert await backend_pid(database) == await backend_pid(database)
+
+
+async def test_a_lease_costs_no_executor_hop_until_its_first_call(database_url):
+    async with open_database(database_url, max_size=1) as database:
+        async with database.lease() as session:
+            assert session.connection is None
+            await session.fetch_one("SELECT 1")
+            assert session.connection is not None
+        async with database.lease() as unused:
+            pass
+        assert unused.connection is None
+
+
+async def test_autocommit_leases_skip_the_transaction_and_are_reset_on_return(database_url):
+    async with open_database(database_url, max_size=1) as database:
+        async with database.lease(autocommit=True) as session:
+            await session.execute("INSERT INTO applications (id, name) VALUES (%s, 'kept')", ("0" * 26,))
+            assert session.connection.info.transaction_status == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+        async with database.lease() as session:
+            assert await session.fetch_one("SELECT name FROM applications") == {"name": "kept"}
+            assert session.connection.autocommit is False

@@ -19,11 +19,13 @@ class UnitOfWork:
 
     The connection is leased (`async with database.lease()`, held by an exit stack) on the
     first query, not on entry: a request that fails validation, or needs no database, never
-    takes a pooled connection and so never waits for one.
+    takes a pooled connection and so never waits for one. A read-only unit of work runs in
+    autocommit and has nothing to commit.
     """
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, read_only: bool = False) -> None:
         self._database = database
+        self._read_only = read_only
         self._stack = AsyncExitStack()
         self._session: Session | None = None
         self.applications = ApplicationsRepository(self)
@@ -56,7 +58,10 @@ class UnitOfWork:
 
     async def _leased(self) -> Session:
         if self._session is None:
-            self._session = await self._stack.enter_async_context(self._database.lease())
+            # Read-only work runs in autocommit: no BEGIN/COMMIT round trips. Each statement still
+            # sees one consistent snapshot, which is why reads are written as single statements.
+            lease = self._database.lease(autocommit=self._read_only)
+            self._session = await self._stack.enter_async_context(lease)
         return self._session
 
     async def fetch_one(self, sql: str, params: object = None) -> Row | None:

@@ -10,10 +10,8 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 async def session(database):
     """An autocommitting lease: each call stands alone."""
-    async with database.lease() as leased:
-        leased.connection.autocommit = True
+    async with database.lease(autocommit=True) as leased:
         yield leased
-        leased.connection.autocommit = False
 
 
 @pytest.fixture

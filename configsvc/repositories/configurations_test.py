@@ -13,10 +13,8 @@ CONFIG = {"database": {"host": "db.internal", "port": 5432}, "features": ["a", "
 
 @pytest.fixture
 async def session(database):
-    async with database.lease() as leased:
-        leased.connection.autocommit = True
+    async with database.lease(autocommit=True) as leased:
         yield leased
-        leased.connection.autocommit = False
 
 
 @pytest.fixture
