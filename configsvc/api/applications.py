@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from ulid import ULID
 
 from configsvc.api.conditions import IfMatchHeader, expected_versions
-from configsvc.api.deps import UowDep
+from configsvc.api.deps import ReadUowDep, UowDep
 from configsvc.api.idempotency import IdempotencyKey, idempotent
 from configsvc.api.problems import problem_responses
 from configsvc.api.responses import documented_headers, resource_response
@@ -44,7 +44,7 @@ async def create_application(
     response_model=Application,
     responses={200: {"headers": documented_headers()}} | problem_responses(404, 422),
 )
-async def get_application(*, application_id: ApplicationId, uow: UowDep) -> Response:
+async def get_application(*, application_id: ApplicationId, uow: ReadUowDep) -> Response:
     """Fetch one application with the ids of its configurations."""
     return resource_response(await uow.applications.get(application_id))
 
@@ -67,7 +67,7 @@ async def replace_application(
 @router.get("", responses=problem_responses(422))
 async def list_applications(
     *,
-    uow: UowDep,
+    uow: ReadUowDep,
     request: Request,
     response: Response,
     limit: Annotated[int, Query(ge=1, le=1000, description="Page size.")] = 100,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from ulid import ULID
 
 from configsvc.api.conditions import IfMatchHeader, IfNoneMatchHeader, etag, expected_versions, none_match
-from configsvc.api.deps import UowDep
+from configsvc.api.deps import ReadUowDep, UowDep
 from configsvc.api.idempotency import IdempotencyKey, idempotent
 from configsvc.api.problems import problem_responses
 from configsvc.api.responses import documented_headers, resource_response
@@ -53,7 +53,7 @@ async def create_configuration(
     | problem_responses(404, 422),
 )
 async def get_configuration(
-    *, configuration_id: ConfigurationId, uow: UowDep, if_none_match: IfNoneMatchHeader = None
+    *, configuration_id: ConfigurationId, uow: ReadUowDep, if_none_match: IfNoneMatchHeader = None
 ) -> Response:
     """Fetch one configuration; with If-None-Match naming its current ETag, a bodiless 304."""
     configuration = await uow.configurations.get(configuration_id)
@@ -86,7 +86,7 @@ async def replace_configuration(
 async def list_revisions(
     *,
     configuration_id: ConfigurationId,
-    uow: UowDep,
+    uow: ReadUowDep,
     request: Request,
     response: Response,
     limit: Annotated[int, Query(ge=1, le=1000, description="Page size.")] = 100,
@@ -102,7 +102,7 @@ async def list_revisions(
 
 
 @router.get("/{configuration_id}/revisions/{version}", responses=problem_responses(404, 422))
-async def get_revision(*, configuration_id: ConfigurationId, version: Version, uow: UowDep) -> Revision:
+async def get_revision(*, configuration_id: ConfigurationId, version: Version, uow: ReadUowDep) -> Revision:
     """One revision (immutable; no ETag)."""
     return await uow.revisions.get(configuration_id, version)
 

@@ -6,7 +6,7 @@ import psycopg2
 import pytest
 from ulid import ULID
 
-from configsvc.api.deps import UowDep, get_uow
+from configsvc.api.deps import ReadUowDep, UowDep, get_uow
 from configsvc.main import create_app
 from test.client import app_client, settings_for
 
@@ -104,3 +104,24 @@ async def test_invalid_requests_are_422_even_when_every_connection_is_busy(datab
 
     assert malformed_id.status_code == 422
     assert invalid_body.status_code == 422
+
+
+async def test_reads_run_without_a_transaction_and_writes_within_one(database_url):
+    app = create_app(settings_for(database_url))
+    seen: list[bool] = []
+
+    @app.get("/test/autocommit")
+    async def read(*, uow: ReadUowDep) -> None:
+        await uow.applications.list(limit=1)
+        seen.append(uow._session.connection.autocommit)
+
+    @app.post("/test/transaction")
+    async def write(*, uow: UowDep) -> None:
+        await uow.applications.list(limit=1)
+        seen.append(uow._session.connection.autocommit)
+
+    async with app_client(app) as client:
+        await client.get("/test/autocommit")
+        await client.post("/test/transaction")
+
+    assert seen == [True, False]

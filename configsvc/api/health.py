@@ -31,7 +31,7 @@ async def healthz() -> Health:
 async def readyz(request: Request) -> Health:
     """Readiness: the database answers and every migration this code ships is applied."""
     expected: list[MigrationFile] = request.app.state.migrations
-    async with request.app.state.database.lease() as session:
+    async with request.app.state.database.lease(autocommit=True) as session:
         try:
             rows = await session.fetch_all(SELECT_APPLIED)
         except psycopg2.errors.UndefinedTable:
