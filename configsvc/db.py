@@ -3,10 +3,12 @@
 import asyncio
 import logging
 import math
+import re
 import select
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import psycopg2
@@ -28,14 +30,66 @@ CONNECTION_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
 CALL_GRACE_SECONDS = 2.0
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A hot statement, prepared once per connection (server-side) and then EXECUTEd by name.
+
+    Written like any other statement, with `%(name)s` parameters; PostgreSQL infers their types.
+    The plan is made once per connection instead of once per request.
+    """
+
+    name: str
+    sql: str
+    prepare_sql: str = field(init=False)
+    execute_sql: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        order: list[str] = []
+        for parameter in re.findall(r"%\((\w+)\)s", self.sql):
+            if parameter not in order:
+                order.append(parameter)
+        positional = re.sub(r"%\((\w+)\)s", lambda m: f"${order.index(m.group(1)) + 1}", self.sql)
+        arguments = ", ".join(f"%({parameter})s" for parameter in order)
+        object.__setattr__(self, "prepare_sql", f"PREPARE {self.name} AS {positional}")
+        execute = f"EXECUTE {self.name} ({arguments})" if order else f"EXECUTE {self.name}"
+        object.__setattr__(self, "execute_sql", execute)
+
+
+Statement = str | Prepared
+
+
+@dataclass(frozen=True)
+class RenderedResource:
+    """A resource's JSON, rendered by PostgreSQL, with the version its ETag is made of."""
+
+    version: int
+    body: bytes
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    """A page of a list as a JSON array, with the cursor of the next page when there is one."""
+
+    body: bytes
+    next_after: str | None
+
+
+class PooledConnection(connection):
+    """A psycopg2 connection that remembers which statements it has prepared."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.prepared: set[str] = set()
+
+
 class Queries(Protocol):
     """What repositories need: a Session, or a Unit of Work that leases one on first use."""
 
-    async def fetch_one(self, sql: str, params: object = None) -> Row | None: ...
+    async def fetch_one(self, sql: Statement, params: object = None) -> Row | None: ...
 
-    async def fetch_all(self, sql: str, params: object = None) -> list[Row]: ...
+    async def fetch_all(self, sql: Statement, params: object = None) -> list[Row]: ...
 
-    async def execute(self, sql: str, params: object = None) -> int: ...
+    async def execute(self, sql: Statement, params: object = None) -> int: ...
 
 
 class Session:
@@ -69,13 +123,13 @@ class Session:
         except TimeoutError:
             raise DatabaseUnavailable("the database did not answer in time") from None
 
-    async def fetch_one(self, sql: str, params: object = None) -> Row | None:
+    async def fetch_one(self, sql: Statement, params: object = None) -> Row | None:
         return await self.call(lambda conn: _fetch_one(conn, sql, params))
 
-    async def fetch_all(self, sql: str, params: object = None) -> list[Row]:
+    async def fetch_all(self, sql: Statement, params: object = None) -> list[Row]:
         return await self.call(lambda conn: _fetch_all(conn, sql, params))
 
-    async def execute(self, sql: str, params: object = None) -> int:
+    async def execute(self, sql: Statement, params: object = None) -> int:
         return await self.call(lambda conn: _execute(conn, sql, params))
 
     async def commit(self) -> None:
@@ -94,21 +148,32 @@ class Session:
         return None
 
 
-def _fetch_one(conn: connection, sql: str, params: object) -> Row | None:
-    with conn.cursor() as cursor:
+def _run(cursor: Any, sql: Statement, params: object) -> None:
+    if isinstance(sql, str):
         cursor.execute(sql, params)
+        return
+    prepared = cursor.connection.prepared
+    if sql.name not in prepared:
+        cursor.execute(sql.prepare_sql)
+        prepared.add(sql.name)
+    cursor.execute(sql.execute_sql, params)
+
+
+def _fetch_one(conn: connection, sql: Statement, params: object) -> Row | None:
+    with conn.cursor() as cursor:
+        _run(cursor, sql, params)
         return cursor.fetchone()
 
 
-def _fetch_all(conn: connection, sql: str, params: object) -> list[Row]:
+def _fetch_all(conn: connection, sql: Statement, params: object) -> list[Row]:
     with conn.cursor() as cursor:
-        cursor.execute(sql, params)
+        _run(cursor, sql, params)
         return cursor.fetchall()
 
 
-def _execute(conn: connection, sql: str, params: object) -> int:
+def _execute(conn: connection, sql: Statement, params: object) -> int:
     with conn.cursor() as cursor:
-        cursor.execute(sql, params)
+        _run(cursor, sql, params)
         return cursor.rowcount
 
 
@@ -127,7 +192,7 @@ class Database:
         max_size: int,
         lease_timeout: float,
         statement_timeout_ms: int,
-        connection_factory: type[connection] | None = None,
+        connection_factory: type[PooledConnection] = PooledConnection,
     ) -> None:
         self._dsn = dsn
         self._connection_factory = connection_factory
@@ -170,7 +235,7 @@ class Database:
             keepalives_idle=10,
             keepalives_interval=5,
             keepalives_count=3,
-            **({"connection_factory": self._connection_factory} if self._connection_factory else {}),
+            connection_factory=self._connection_factory,
         )
         # The pool opens `minconn` connections up front, but putconn() also closes every
         # returned connection beyond `minconn`: raising it afterwards keeps up to max_size

@@ -6,7 +6,7 @@ from typing import Self
 
 import psycopg2
 
-from configsvc.db import Database, Row, Session
+from configsvc.db import Database, Row, Session, Statement
 from configsvc.repositories.applications import ApplicationsRepository
 from configsvc.repositories.configurations import ConfigurationsRepository
 from configsvc.repositories.idempotency import IdempotencyRepository
@@ -64,11 +64,11 @@ class UnitOfWork:
             self._session = await self._stack.enter_async_context(lease)
         return self._session
 
-    async def fetch_one(self, sql: str, params: object = None) -> Row | None:
+    async def fetch_one(self, sql: Statement, params: object = None) -> Row | None:
         return await (await self._leased()).fetch_one(sql, params)
 
-    async def fetch_all(self, sql: str, params: object = None) -> list[Row]:
+    async def fetch_all(self, sql: Statement, params: object = None) -> list[Row]:
         return await (await self._leased()).fetch_all(sql, params)
 
-    async def execute(self, sql: str, params: object = None) -> int:
+    async def execute(self, sql: Statement, params: object = None) -> int:
         return await (await self._leased()).execute(sql, params)

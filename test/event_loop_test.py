@@ -3,17 +3,16 @@
 import threading
 from typing import ClassVar
 
-import psycopg2.extensions
 import pytest
 
-from configsvc.db import Database
+from configsvc.db import Database, PooledConnection
 from configsvc.main import create_app
 from test.client import app_client, settings_for
 
 pytestmark = pytest.mark.anyio
 
 
-class RecordingConnection(psycopg2.extensions.connection):
+class RecordingConnection(PooledConnection):
     """Records the thread of every call that talks to the server."""
 
     threads: ClassVar[set[int]] = set()

@@ -1,6 +1,6 @@
 """The applications table: its SQL and the repository that runs it."""
 
-from configsvc.db import Queries, Row
+from configsvc.db import Prepared, Queries, RenderedPage, RenderedResource, Row
 from configsvc.errors import NotFound, PreconditionFailed
 from configsvc.repositories.integrity import constraint_errors
 from configsvc.schemas import Application, ApplicationSummary
@@ -11,12 +11,29 @@ INSERT = """
 INSERT INTO applications (id, name, comments) VALUES (%(id)s, %(name)s, %(comments)s)
 RETURNING id, name, comments, version, created_at, updated_at, ARRAY[]::varchar[] AS configuration_ids
 """
-SELECT_ONE = """
+SELECT_ONE = Prepared(
+    "applications_select_one",
+    """
 SELECT id, name, comments, version, created_at, updated_at,
        ARRAY(SELECT c.id FROM configurations c WHERE c.application_id = a.id ORDER BY c.id) AS configuration_ids
 FROM applications a
 WHERE id = %(id)s
-"""
+""",
+)
+# The read path renders the API's JSON in PostgreSQL (see configurations.SELECT_ONE_JSON).
+SELECT_ONE_JSON = Prepared(
+    "applications_select_one_json",
+    """
+SELECT version, json_build_object(
+    'id', id, 'name', name, 'comments', comments, 'version', version,
+    'created_at', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+    'updated_at', to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+    'configuration_ids', ARRAY(SELECT c.id FROM configurations c WHERE c.application_id = a.id ORDER BY c.id)
+)::text AS body
+FROM applications a
+WHERE id = %(id)s
+""",
+)
 SELECT_BY_NAME = "SELECT id, name, comments, version, created_at, updated_at FROM applications WHERE name = %(name)s"
 # updated_at moves forward on every update, even two within the same clock tick. The version
 # in the WHERE clause makes If-Match atomic (see configurations.UPDATE).
@@ -29,11 +46,45 @@ RETURNING id, name, comments, version, created_at, updated_at,
           ARRAY(SELECT c.id FROM configurations c WHERE c.application_id = a.id ORDER BY c.id) AS configuration_ids
 """
 SELECT_VERSION = "SELECT version FROM applications WHERE id = %(id)s"
-SELECT_PAGE = """
+# A prepared statement gets a generic plan, so the page and the name lookup are two statements
+# (one walks the primary key from the cursor, the other uses the unique index on name).
+SELECT_PAGE = Prepared(
+    "applications_select_page",
+    """
 SELECT id, name, comments, version, created_at, updated_at
 FROM applications
-WHERE (%(after)s::varchar IS NULL OR id > %(after)s)
-  AND (%(name)s::varchar IS NULL OR name = %(name)s)
+WHERE id > coalesce(%(after)s::varchar, '')
+ORDER BY id
+LIMIT %(limit)s
+""",
+)
+# One page as a JSON array, plus whether more remain and the cursor for the next page: `limit` is
+# the page size, and one row more is read to know if there is a next page.
+SELECT_PAGE_JSON = Prepared(
+    "applications_select_page_json",
+    """
+WITH page AS (
+    SELECT id, name, comments, version, created_at, updated_at,
+           row_number() OVER (ORDER BY id) AS position
+    FROM applications
+    WHERE id > coalesce(%(after)s::varchar, '')
+    ORDER BY id
+    LIMIT %(limit)s + 1
+)
+SELECT coalesce(json_agg(json_build_object(
+           'id', id, 'name', name, 'comments', comments, 'version', version,
+           'created_at', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+           'updated_at', to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+       ) ORDER BY id) FILTER (WHERE position <= %(limit)s), '[]')::text AS body,
+       max(id) FILTER (WHERE position <= %(limit)s) AS last_id,
+       count(*) > %(limit)s AS more
+FROM page
+""",
+)
+SELECT_PAGE_BY_NAME = """
+SELECT id, name, comments, version, created_at, updated_at
+FROM applications
+WHERE name = %(name)s AND id > coalesce(%(after)s::varchar, '')
 ORDER BY id
 LIMIT %(limit)s
 """
@@ -53,6 +104,17 @@ class ApplicationsRepository:
     async def get(self, id: str) -> Application:
         return Application.model_validate(_found(await self._session.fetch_one(SELECT_ONE, {"id": id})))
 
+    async def get_json(self, id: str) -> RenderedResource:
+        """The application's JSON representation, rendered by PostgreSQL, with its version."""
+        row = _found(await self._session.fetch_one(SELECT_ONE_JSON, {"id": id}))
+        return RenderedResource(row["version"], row["body"].encode())
+
+    async def list_json(self, *, limit: int, after: str | None = None) -> RenderedPage:
+        """A page of applications as JSON; `next_after` is set when more remain."""
+        row = await self._session.fetch_one(SELECT_PAGE_JSON, {"limit": limit, "after": after})
+        assert row is not None  # an aggregate always returns one row
+        return RenderedPage(row["body"].encode(), row["last_id"] if row["more"] else None)
+
     async def get_by_name(self, name: str) -> ApplicationSummary:
         row = await self._session.fetch_one(SELECT_BY_NAME, {"name": name})
         return ApplicationSummary.model_validate(_found(row))
@@ -70,7 +132,8 @@ class ApplicationsRepository:
         return Application.model_validate(row)
 
     async def list(self, *, limit: int, after: str | None = None, name: str | None = None) -> list[ApplicationSummary]:
-        rows = await self._session.fetch_all(SELECT_PAGE, {"limit": limit, "after": after, "name": name})
+        statement = SELECT_PAGE if name is None else SELECT_PAGE_BY_NAME
+        rows = await self._session.fetch_all(statement, {"limit": limit, "after": after, "name": name})
         return [ApplicationSummary.model_validate(row) for row in rows]
 
 

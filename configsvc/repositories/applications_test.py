@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from ulid import ULID
 
@@ -92,3 +94,33 @@ async def test_list_pages_by_id_and_filters_by_exact_name(repository):
     assert [a.id for a in rest] == ids[2:]
     assert [a.id for a in await repository.list(limit=10, name="app3")] == [app3]
     assert await repository.list(limit=10, name="app") == []
+
+
+async def test_the_json_postgresql_renders_is_the_api_representation(repository, session):
+    application = await repository.create(id=new_id(), name="billing ünï", comments="with \"quotes\"")
+    await session.execute(
+        "INSERT INTO configurations (id, application_id, name) VALUES (%s, %s, 'c')", (new_id(), application.id)
+    )
+
+    rendered = await repository.get_json(application.id)
+
+    expected = (await repository.get(application.id)).model_dump(mode="json")
+    assert rendered.version == 1
+    assert json.loads(rendered.body) == expected
+    assert list(json.loads(rendered.body)) == list(expected)
+
+
+async def test_the_rendered_list_pages_like_the_model_list(repository):
+    created = [await repository.create(id=new_id(), name=f"app{i}", comments=None) for i in range(5)]
+    ids = sorted(application.id for application in created)
+
+    first = await repository.list_json(limit=2)
+    last = await repository.list_json(limit=10, after=first.next_after)
+    empty = await repository.list_json(limit=10, after=ids[-1])
+
+    models = [a.model_dump(mode="json") for a in await repository.list(limit=2)]
+    assert json.loads(first.body) == models
+    assert first.next_after == ids[1]
+    assert [a["id"] for a in json.loads(last.body)] == ids[2:]
+    assert last.next_after is None
+    assert (empty.body, empty.next_after) == (b"[]", None)

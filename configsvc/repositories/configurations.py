@@ -4,14 +4,16 @@ from typing import Any
 
 from psycopg2.extras import Json
 
-from configsvc.db import Queries, Row
+from configsvc.db import Prepared, Queries, RenderedResource, Row
 from configsvc.errors import InvalidChange, NotFound, PreconditionFailed, UnknownReference
 from configsvc.repositories.integrity import constraint_errors
 from configsvc.schemas import Configuration
 
 # Every statement that creates or changes a configuration appends its revision in the same
 # statement (a data-modifying CTE): one round trip, and no version without its revision.
-INSERT = """
+INSERT = Prepared(
+    "configurations_insert",
+    """
 WITH created AS (
     INSERT INTO configurations (id, application_id, name, comments, config)
     VALUES (%(id)s, %(application_id)s, %(name)s, %(comments)s, %(config)s)
@@ -21,16 +23,38 @@ WITH created AS (
     SELECT id, version, name, comments, config, updated_at FROM created
 )
 SELECT * FROM created
-"""
-SELECT_ONE = """
+""",
+)
+SELECT_ONE = Prepared(
+    "configurations_select_one",
+    """
 SELECT id, application_id, name, comments, config, version, created_at, updated_at
 FROM configurations
 WHERE id = %(id)s
-"""
+""",
+)
+# The read path: PostgreSQL renders the exact JSON of the API's Configuration (same keys, same
+# order, RFC 3339 UTC timestamps with microseconds), so the service passes bytes through instead of
+# parsing JSONB into Python objects only to serialise them again.
+SELECT_ONE_JSON = Prepared(
+    "configurations_select_one_json",
+    """
+SELECT version, json_build_object(
+    'id', id, 'application_id', application_id, 'name', name, 'comments', comments, 'config', config,
+    'version', version,
+    'created_at', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+    'updated_at', to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+)::text AS body
+FROM configurations
+WHERE id = %(id)s
+""",
+)
 # The version in the WHERE clause makes If-Match atomic under READ COMMITTED: a concurrent
 # writer that got there first leaves this UPDATE with no row (PostgreSQL re-checks the WHERE
 # clause against the row it waited for). application_id is immutable: it may only be repeated.
-UPDATE = """
+UPDATE = Prepared(
+    "configurations_update",
+    """
 WITH updated AS (
     UPDATE configurations
     SET name = %(name)s, comments = %(comments)s, config = %(config)s, version = version + 1,
@@ -44,7 +68,8 @@ WITH updated AS (
     SELECT id, version, name, comments, config, updated_at FROM updated
 )
 SELECT * FROM updated
-"""
+""",
+)
 # Restoring writes a new version whose content is the old revision's: history only grows.
 RESTORE = """
 WITH updated AS (
@@ -90,6 +115,11 @@ class ConfigurationsRepository:
 
     async def get(self, id: str) -> Configuration:
         return Configuration.model_validate(_found(await self._session.fetch_one(SELECT_ONE, {"id": id})))
+
+    async def get_json(self, id: str) -> RenderedResource:
+        """The configuration's JSON representation, rendered by PostgreSQL, with its version."""
+        row = _found(await self._session.fetch_one(SELECT_ONE_JSON, {"id": id}))
+        return RenderedResource(row["version"], row["body"].encode())
 
     async def replace(
         self,

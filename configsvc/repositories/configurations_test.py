@@ -1,3 +1,5 @@
+import json
+
 import psycopg2
 import pytest
 from ulid import ULID
@@ -164,3 +166,19 @@ async def test_revisions_cannot_be_rewritten(repository, app_id, session):
         )
     with pytest.raises(psycopg2.errors.RestrictViolation):
         await session.execute("DELETE FROM configuration_revisions WHERE configuration_id = %s", (created.id,))
+
+
+async def test_the_json_postgresql_renders_is_the_api_representation(repository, app_id):
+    created = await repository.create(
+        id=new_id(), application_id=app_id, name="prod ünïcode", comments=None,
+        config={"nested": {"list": [1, 2.5, None, True, "x"], "big": 12345678901234567890}, "empty": {}},
+    )
+
+    rendered = await repository.get_json(created.id)
+
+    expected = (await repository.get(created.id)).model_dump(mode="json")
+    assert rendered.version == created.version
+    assert json.loads(rendered.body) == expected
+    assert list(json.loads(rendered.body)) == list(expected)  # same keys in the same order
+    with pytest.raises(NotFound):
+        await repository.get_json(new_id())
