@@ -97,7 +97,7 @@ async def test_list_pages_by_id_and_filters_by_exact_name(repository):
 
 
 async def test_the_json_postgresql_renders_is_the_api_representation(repository, session):
-    application = await repository.create(id=new_id(), name="billing ünï", comments="with \"quotes\"")
+    application = await repository.create(id=new_id(), name="billing ünï", comments='with "quotes"')
     await session.execute(
         "INSERT INTO configurations (id, application_id, name) VALUES (%s, %s, 'c')", (new_id(), application.id)
     )

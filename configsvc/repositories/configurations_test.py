@@ -170,7 +170,10 @@ async def test_revisions_cannot_be_rewritten(repository, app_id, session):
 
 async def test_the_json_postgresql_renders_is_the_api_representation(repository, app_id):
     created = await repository.create(
-        id=new_id(), application_id=app_id, name="prod ünïcode", comments=None,
+        id=new_id(),
+        application_id=app_id,
+        name="prod ünïcode",
+        comments=None,
         config={"nested": {"list": [1, 2.5, None, True, "x"], "big": 12345678901234567890}, "empty": {}},
     )
 
