@@ -4,17 +4,20 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
+from pydantic import TypeAdapter
 from ulid import ULID
 
 from configsvc.api.conditions import IfMatchHeader, expected_versions
 from configsvc.api.deps import ReadUowDep, UowDep
 from configsvc.api.idempotency import IdempotencyKey, idempotent
 from configsvc.api.problems import problem_responses
-from configsvc.api.responses import documented_headers, resource_response
+from configsvc.api.responses import JSON, documented_headers, rendered_response, resource_response
 from configsvc.fields import Name, UlidId
 from configsvc.schemas import Application, ApplicationSummary, ApplicationWrite
 
 router = APIRouter(prefix="/applications", tags=["applications"])
+
+SUMMARIES = TypeAdapter(list[ApplicationSummary])
 
 ApplicationId = Annotated[UlidId, Path(description="The application's ULID (either case).")]
 
@@ -46,7 +49,7 @@ async def create_application(
 )
 async def get_application(*, application_id: ApplicationId, uow: ReadUowDep) -> Response:
     """Fetch one application with the ids of its configurations."""
-    return resource_response(await uow.applications.get(application_id))
+    return rendered_response(await uow.applications.get_json(application_id))
 
 
 @router.put(
@@ -64,21 +67,23 @@ async def replace_application(
     return resource_response(application)
 
 
-@router.get("", responses=problem_responses(422))
+@router.get("", response_model=list[ApplicationSummary], responses=problem_responses(422))
 async def list_applications(
     *,
     uow: ReadUowDep,
     request: Request,
-    response: Response,
     limit: Annotated[int, Query(ge=1, le=1000, description="Page size.")] = 100,
     after: Annotated[UlidId | None, Query(description="Return applications whose id sorts after this one.")] = None,
     name: Annotated[Name | None, Query(description="Only the application with exactly this name.")] = None,
-) -> list[ApplicationSummary]:
+) -> Response:
     """List applications in id (creation) order; a Link header points to the next page."""
-    page = await uow.applications.list(limit=limit + 1, after=after, name=name)
-    if len(page) > limit:
-        page = page[:limit]
-        # No name here: names are unique, so a name-filtered list never has a second page.
-        query = {"limit": limit, "after": page[-1].id}
-        response.headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
-    return page
+    if name is not None:
+        # Names are unique: at most one application, and never a next page.
+        page = await uow.applications.list(limit=limit, after=after, name=name)
+        return Response(SUMMARIES.dump_json(page), media_type=JSON)
+    rendered = await uow.applications.list_json(limit=limit, after=after)
+    headers = {}
+    if rendered.next_after is not None:
+        query = urlencode({"limit": limit, "after": rendered.next_after})
+        headers["Link"] = f'<{request.url.path}?{query}>; rel="next"'
+    return Response(rendered.body, headers=headers, media_type=JSON)

@@ -10,7 +10,7 @@ from configsvc.api.conditions import IfMatchHeader, IfNoneMatchHeader, etag, exp
 from configsvc.api.deps import ReadUowDep, UowDep
 from configsvc.api.idempotency import IdempotencyKey, idempotent
 from configsvc.api.problems import problem_responses
-from configsvc.api.responses import documented_headers, resource_response
+from configsvc.api.responses import documented_headers, rendered_response, resource_response
 from configsvc.fields import UlidId
 from configsvc.schemas import Configuration, ConfigurationCreate, ConfigurationReplace, Revision
 
@@ -56,10 +56,10 @@ async def get_configuration(
     *, configuration_id: ConfigurationId, uow: ReadUowDep, if_none_match: IfNoneMatchHeader = None
 ) -> Response:
     """Fetch one configuration; with If-None-Match naming its current ETag, a bodiless 304."""
-    configuration = await uow.configurations.get(configuration_id)
-    if none_match(if_none_match, configuration.version):
-        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(configuration.version)})
-    return resource_response(configuration)
+    rendered = await uow.configurations.get_json(configuration_id)
+    if none_match(if_none_match, rendered.version):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(rendered.version)})
+    return rendered_response(rendered)
 
 
 @router.put(

@@ -6,6 +6,7 @@ from fastapi import Response
 from pydantic import BaseModel
 
 from configsvc.api.conditions import etag
+from configsvc.db import RenderedResource
 
 JSON = "application/json"
 
@@ -19,6 +20,11 @@ def resource_response(model: Versioned, *, status_code: int = 200, location: str
     if location is not None:
         headers["Location"] = location
     return Response(model.model_dump_json().encode(), status_code=status_code, headers=headers, media_type=JSON)
+
+
+def rendered_response(rendered: RenderedResource) -> Response:
+    """A resource whose JSON PostgreSQL rendered: the bytes go out as they are."""
+    return Response(rendered.body, headers={"ETag": etag(rendered.version)}, media_type=JSON)
 
 
 def documented_headers(*, location: bool = False, replay: bool = False) -> dict[str, Any]:
