@@ -30,8 +30,12 @@ UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 ReadUowDep = Annotated[UnitOfWork, Depends(get_read_uow)]
 
 
-def reject_repeated_query_params(request: Request) -> None:
-    """`?limit=1&limit=500` is ambiguous (FastAPI would silently take the last): refuse it."""
+async def reject_repeated_query_params(request: Request) -> None:
+    """`?limit=1&limit=500` is ambiguous (FastAPI would silently take the last): refuse it.
+
+    `async` although it awaits nothing: FastAPI runs a plain `def` dependency in a thread pool,
+    a hop every request (this one runs on all of them) would pay for nothing.
+    """
     keys = [key for key, _ in request.query_params.multi_items()]
     repeated = sorted({key for key in keys if keys.count(key) > 1})
     if repeated:

@@ -19,7 +19,7 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 STORED_HEADERS = ("location", "etag", "content-type")
 
 
-def idempotency_key(
+async def idempotency_key(
     key: Annotated[
         str | None,
         Header(
@@ -31,7 +31,10 @@ def idempotency_key(
         ),
     ] = None,
 ) -> str | None:
-    """Checked as a dependency, so a malformed key is refused before the body is looked at."""
+    """Checked as a dependency, so a malformed key is refused before the body is looked at.
+
+    `async` so that FastAPI does not run it in a thread pool (it does no I/O).
+    """
     if key is not None and not _KEY.fullmatch(key):
         error = {"loc": ("header", "idempotency-key"), "msg": "Must be 1-255 printable ASCII characters"}
         raise RequestValidationError([error | {"type": "idempotency_key"}])
