@@ -5,6 +5,7 @@ import logging
 import math
 import re
 import select
+import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
@@ -105,6 +106,7 @@ class Session:
         self._call_timeout = call_timeout
         self._autocommit = autocommit
         self._pending: Future[Any] | None = None
+        self.abandoned = threading.Event()  # set when the caller is gone: do not start new work
 
     def _connected(self) -> connection:
         if self.connection is None:
@@ -116,12 +118,19 @@ class Session:
 
     async def call[T](self, work: Callable[[connection], T]) -> T:
         """Run `work(connection)` on the executor; the building block of every other call."""
-        self._pending = self._executor.submit(lambda: work(self._connected()))
+        self._pending = self._executor.submit(self._run_unless_abandoned, work)
         try:
             async with asyncio.timeout(self._call_timeout):
                 return await asyncio.wrap_future(self._pending)
         except TimeoutError:
             raise DatabaseUnavailable("the database did not answer in time") from None
+
+    def _run_unless_abandoned[T](self, work: Callable[[connection], T]) -> T:
+        conn = self._connected()
+        # A caller cancelled while the checkout ran could not cancel a statement not yet sent.
+        if self.abandoned.is_set():
+            raise DatabaseUnavailable("the request was abandoned before its statement started")
+        return work(conn)
 
     async def fetch_one(self, sql: Statement, params: object = None) -> Row | None:
         return await self.call(lambda conn: _fetch_one(conn, sql, params))
@@ -177,6 +186,24 @@ def _execute(conn: connection, sql: Statement, params: object) -> int:
         return cursor.rowcount
 
 
+class Pool(ThreadedConnectionPool):
+    """ThreadedConnectionPool that can take an idle connection back without ever waiting.
+
+    The pool holds its lock while it opens a new connection (up to connect_timeout), so a plain
+    putconn() on the event loop could stall every request behind a slow connect.
+    """
+
+    def putconn_nowait(self, conn: connection) -> bool:
+        """Put an idle connection back if the pool's lock is free right now; False otherwise."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            self._putconn(conn)
+        finally:
+            self._lock.release()
+        return True
+
+
 class Database:
     """A ThreadedConnectionPool guarded by an asyncio semaphore sized to its maximum.
 
@@ -203,7 +230,7 @@ class Database:
         self._slots = asyncio.Semaphore(max_size)
         # A few spare threads so releases and cancels are never stuck behind queries.
         self._executor = ThreadPoolExecutor(max_workers=max_size + 4, thread_name_prefix="configsvc-db")
-        self._pool: ThreadedConnectionPool | None = None
+        self._pool: Pool | None = None
         self._call_timeout = statement_timeout_ms / 1000 + CALL_GRACE_SECONDS
 
     @property
@@ -221,8 +248,8 @@ class Database:
         except CONNECTION_ERRORS as error:
             raise DatabaseUnavailable("cannot connect to the database") from error
 
-    def _create_pool(self) -> ThreadedConnectionPool:
-        pool = ThreadedConnectionPool(
+    def _create_pool(self) -> Pool:
+        pool = Pool(
             self._min_size,
             self._max_size,
             self._dsn,
@@ -247,7 +274,7 @@ class Database:
         pool, self._pool = self._pool, None
         if pool is not None:
             await asyncio.get_running_loop().run_in_executor(self._executor, pool.closeall)
-        self._executor.shutdown(wait=True)
+        await asyncio.to_thread(self._executor.shutdown, wait=True)
 
     @asynccontextmanager
     async def lease(self, *, autocommit: bool = False) -> AsyncIterator[Session]:
@@ -295,6 +322,7 @@ class Database:
         try:
             pending = session.pending
             if pending is not None:
+                session.abandoned.set()
                 # The caller went away mid-call: cancel the statement server-side and wait for
                 # the thread, so the connection is never handed out while still busy.
                 # PQcancel opens a connection of its own: it blocks, so it runs on the executor.
@@ -308,11 +336,13 @@ class Database:
                 return
             discard = discard or conn.closed != 0
             if not discard and conn.info.transaction_status == TRANSACTION_STATUS_IDLE:
-                # Idle: going back to the pool is bookkeeping with no I/O, so no executor hop.
+                # Idle: going back to the pool is bookkeeping with no I/O, so no executor hop,
+                # unless the pool is busy opening a connection (then the hop avoids waiting).
                 conn.autocommit = False
-                self._putconn(conn, discard=False)
-            else:
-                await asyncio.wrap_future(self._executor.submit(self._putconn, conn, discard))
+                pool = self._pool
+                if pool is not None and pool.putconn_nowait(conn):
+                    return
+            await asyncio.wrap_future(self._executor.submit(self._putconn, conn, discard))
         finally:
             self._slots.release()
 
@@ -364,7 +394,8 @@ def _looks_dead(conn: connection) -> bool:
     if conn.closed:
         return True
     try:
-        readable, _, _ = select.select([conn.fileno()], [], [], 0)
+        poller = select.poll()  # not select.select(): that fails for descriptors >= 1024
+        poller.register(conn.fileno(), select.POLLIN)
+        return bool(poller.poll(0))
     except (OSError, ValueError, psycopg2.Error):
         return True
-    return bool(readable)

@@ -1,4 +1,5 @@
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -6,14 +7,14 @@ from contextlib import asynccontextmanager, suppress
 import psycopg2
 import pytest
 
-from configsvc.db import Database, Prepared
+from configsvc.db import Database, Pool, PooledConnection, Prepared
 from configsvc.errors import DatabaseUnavailable, PoolExhausted
 
 pytestmark = pytest.mark.anyio
 
 
 @asynccontextmanager
-async def open_database(dsn: str, **overrides: float) -> AsyncIterator[Database]:
+async def open_database(dsn: str, **overrides: object) -> AsyncIterator[Database]:
     options = {"min_size": 0, "max_size": 2, "lease_timeout": 2.0, "statement_timeout_ms": 5000} | overrides
     database = Database(dsn, **options)
     await database.open()
@@ -245,3 +246,53 @@ async def test_a_new_connection_prepares_again(database_url):
         admin(database_url, "SELECT pg_terminate_backend(%s, 5000)", (first,))
         async with database.lease() as session:
             assert await session.fetch_one(statement) == {"one": 1}
+
+
+async def test_connections_with_descriptors_above_1023_are_not_mistaken_for_dead(database_url):
+    spare = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        async with open_database(database_url, max_size=1) as database:
+            async with database.lease() as session:
+                assert session.connection is None
+                assert await session.fetch_one("SELECT 1 AS one") == {"one": 1}
+                assert session.connection.fileno() >= 1024
+            assert await backend_pid(database) == await backend_pid(database)  # reused, not dropped
+    finally:
+        for fd in spare:
+            os.close(fd)
+
+
+class SlowConnection(PooledConnection):
+    def __init__(self, *args, **kwargs):
+        time.sleep(0.5)
+        super().__init__(*args, **kwargs)
+
+
+async def test_a_request_cancelled_during_checkout_does_not_run_its_statement(database_url):
+    async with open_database(database_url, max_size=1, connection_factory=SlowConnection) as database:
+
+        async def slow() -> None:
+            async with database.lease() as session:
+                await session.execute("SELECT pg_sleep(3)")
+
+        task = asyncio.create_task(slow())
+        await asyncio.sleep(0.2)  # still connecting
+        started = time.monotonic()
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        async with database.lease() as session:
+            assert await session.fetch_one("SELECT 1 AS one") == {"one": 1}
+
+        assert time.monotonic() - started < 2  # not the 3 s of the statement
+
+
+def test_putconn_nowait_never_waits_for_a_busy_pool(database_url):
+    pool = Pool(0, 1, database_url)
+    try:
+        conn = pool.getconn()
+        with pool._lock:  # as while another thread opens a connection
+            assert pool.putconn_nowait(conn) is False
+        assert pool.putconn_nowait(conn) is True
+    finally:
+        pool.closeall()

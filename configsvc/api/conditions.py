@@ -7,6 +7,8 @@ from fastapi import Header
 from fastapi.exceptions import RequestValidationError
 
 ENTITY_TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*')
+# Our ETags are versions exactly as we send them: ASCII digits, no sign, no leading zero.
+VERSION_TAG = re.compile(r"[1-9][0-9]{0,8}")
 
 IfMatchHeader = Annotated[
     str | None,
@@ -52,7 +54,7 @@ def expected_versions(if_match: str | None) -> list[int] | None:
     tags = _entity_tags(if_match, "if-match")
     if tags is None:
         return None
-    return [int(tag) for weak, tag in tags if not weak and tag.isdigit() and len(tag) < 10]
+    return [int(tag) for weak, tag in tags if not weak and VERSION_TAG.fullmatch(tag)]
 
 
 def none_match(if_none_match: str | None, version: int) -> bool:

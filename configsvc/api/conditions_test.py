@@ -18,6 +18,8 @@ def test_etag_is_the_version_quoted():
         ('W/"3"', []),  # If-Match compares strongly: a weak tag never matches
         ('"abc"', []),  # not one of our versions
         ('"99999999999"', []),
+        ('"\u00b2"', []),  # a Unicode digit is not one of our versions (and no 500)
+        ('"03"', []),  # nor is a version spelt differently
     ],
 )
 def test_if_match_becomes_the_versions_a_write_may_replace(header, expected):

@@ -5,7 +5,7 @@ from typing import Any
 from psycopg2.extras import Json
 
 from configsvc.db import Prepared, Queries, RenderedResource, Row
-from configsvc.errors import InvalidChange, NotFound, PreconditionFailed, UnknownReference
+from configsvc.errors import Conflict, InvalidChange, NotFound, PreconditionFailed, UnknownReference
 from configsvc.repositories.integrity import constraint_errors
 from configsvc.schemas import Configuration
 
@@ -158,6 +158,7 @@ class ConfigurationsRepository:
             if not state["has_revision"]:
                 raise NotFound("no such revision")
             _check_version(state, expected_versions)
+            raise Conflict("the configuration changed while it was being restored; retry")
         return Configuration.model_validate(row)
 
 

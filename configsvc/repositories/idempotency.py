@@ -13,8 +13,13 @@ from configsvc.db import Queries
 CLAIM = """
 WITH purged AS (
     DELETE FROM idempotency_keys
-    WHERE created_at < now() - interval '24 hours'
-      AND (method, path, key) <> (%(method)s, %(path)s, %(key)s)
+    WHERE ctid IN (
+        SELECT ctid FROM idempotency_keys
+        WHERE created_at < now() - interval '24 hours'
+          AND (method, path, key) <> (%(method)s, %(path)s, %(key)s)
+        LIMIT 100
+        FOR UPDATE SKIP LOCKED  -- never wait for another request purging the same rows
+    )
 )
 INSERT INTO idempotency_keys (method, path, key, request_hash)
 VALUES (%(method)s, %(path)s, %(key)s, %(request_hash)s)
