@@ -13,7 +13,7 @@ from psycopg2 import sql
 from psycopg2.extensions import make_dsn
 
 from configsvc import migrations
-from configsvc.db import Database
+from configsvc.db import Database, Session
 from configsvc.embedded_postgres import embedded_postgres
 from configsvc.main import create_app
 from test.client import app_client, settings_for
@@ -104,6 +104,13 @@ async def database(database_url: str) -> AsyncIterator[Database]:
     await db.open()
     yield db
     await db.close()
+
+
+@pytest.fixture
+async def session(database: Database) -> AsyncIterator[Session]:
+    """An autocommitting lease for repository tests: each statement stands alone."""
+    async with database.lease(autocommit=True) as leased:
+        yield leased
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 import signal
 
 import httpx
-import psutil
 
+from configsvc.bench.runner import worker_pids
 from configsvc.embedded_postgres_test import postmaster_pid, wait_until_gone
 from test.serving import free_port, start, stop, wait_for_http
 
@@ -17,8 +17,7 @@ def test_serve_runs_workers_on_the_embedded_database_and_stops_cleanly(tmp_path)
             assert created.status_code == 201
             for _ in range(10):
                 assert client.get(created.headers["location"]).status_code == 200
-        children = psutil.Process(server.pid).children(recursive=True)
-        workers = [child for child in children if "spawn_main" in " ".join(child.cmdline())]
+        workers = worker_pids(server.pid)
         pid = postmaster_pid(tmp_path)
     finally:
         output = stop(server, signal.SIGTERM)

@@ -10,11 +10,11 @@ import statistics
 import subprocess
 import sys
 import time
+from contextlib import suppress
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psutil
 import psycopg2
 from psycopg2 import sql
 from psycopg2.extensions import make_dsn
@@ -119,10 +119,30 @@ def start_service(url: str, settings: BenchSettings, port: int) -> subprocess.Po
     raise SystemExit("bench: the service did not start")
 
 
+def worker_pids(parent: int) -> list[int]:
+    """uvicorn's worker processes under `parent` (multiprocessing spawn children), from /proc."""
+    found, pending = [], [parent]
+    while pending:
+        pid = pending.pop()
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            with suppress(OSError):
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        if pid != parent:
+            with suppress(OSError):
+                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    found.append(pid)
+    return sorted(found)
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
 def worker_memory_mb(server: subprocess.Popen) -> list[float]:
-    children = psutil.Process(server.pid).children(recursive=True)
-    workers = [child for child in children if "spawn_main" in " ".join(child.cmdline())]
-    return sorted(round(worker.memory_info().rss / 2**20, 1) for worker in workers)
+    return sorted(rss_mb(pid) for pid in worker_pids(server.pid))
 
 
 def summarise(results: dict[str, list[Measurement]], plan: list[Scenario]) -> list[Row]:

@@ -1,4 +1,8 @@
-from configsvc.bench.runner import BenchSettings, format_table, summarise
+import os
+import subprocess
+import sys
+
+from configsvc.bench.runner import BenchSettings, format_table, rss_mb, summarise, worker_pids
 from configsvc.bench.tools import Measurement
 from configsvc.bench.workloads import CEILING, scenarios
 
@@ -34,3 +38,18 @@ def test_summary_takes_medians_and_ratios_against_the_baselines():
     table = format_table(list(rows.values()))
     assert "GET configuration" in table
     assert "0.35x" in table
+
+
+def test_worker_pids_finds_spawned_children_and_rss_is_read_from_proc():
+    code = "import multiprocessing as m, time; m.get_context('spawn').Process(target=time.sleep, args=(5,)).start(); time.sleep(5)"
+    parent = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        for _ in range(50):
+            if worker_pids(parent.pid):
+                break
+            subprocess.run(["sleep", "0.1"], check=True)
+        assert len(worker_pids(parent.pid)) == 1
+        assert rss_mb(os.getpid()) > 10
+    finally:
+        parent.kill()
+        parent.wait()

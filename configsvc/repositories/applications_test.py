@@ -10,13 +10,6 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-async def session(database):
-    """An autocommitting lease: each call stands alone."""
-    async with database.lease(autocommit=True) as leased:
-        yield leased
-
-
-@pytest.fixture
 def repository(session):
     return ApplicationsRepository(session)
 

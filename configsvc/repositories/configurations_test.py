@@ -14,12 +14,6 @@ CONFIG = {"database": {"host": "db.internal", "port": 5432}, "features": ["a", "
 
 
 @pytest.fixture
-async def session(database):
-    async with database.lease(autocommit=True) as leased:
-        yield leased
-
-
-@pytest.fixture
 def repository(session):
     return ConfigurationsRepository(session)
 

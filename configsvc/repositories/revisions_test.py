@@ -10,12 +10,6 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-async def session(database):
-    async with database.lease(autocommit=True) as leased:
-        yield leased
-
-
-@pytest.fixture
 async def config_id(session):
     app_id = (await ApplicationsRepository(session).create(id=str(ULID()), name="a", comments=None)).id
     configurations = ConfigurationsRepository(session)
