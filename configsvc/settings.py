@@ -77,3 +77,11 @@ def load_settings(**overrides: object) -> Settings:
 def get_settings() -> Settings:
     """The process-wide settings, loaded on first use (tests build their own)."""
     return load_settings()
+
+
+def settings_or_exit(program: str) -> Settings:
+    """For entry points: the settings, or exit with one line naming every bad setting."""
+    try:
+        return load_settings()
+    except SettingsError as error:
+        raise SystemExit(f"{program}: {error}") from None

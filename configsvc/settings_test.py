@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from configsvc.settings import Settings, SettingsError, load_settings
+from configsvc.settings import Settings, SettingsError, load_settings, settings_or_exit
 
 SETTING_NAMES = [
     "DATABASE_URL",
@@ -93,3 +93,12 @@ def test_env_example_documents_every_setting_and_nothing_else():
 
     assert documented == set(SETTING_NAMES)
     assert {name.upper() for name in Settings.model_fields} == set(SETTING_NAMES)
+
+
+def test_entry_points_exit_with_one_line_naming_the_setting(monkeypatch):
+    monkeypatch.setenv("PORT", "eighty")
+
+    with pytest.raises(SystemExit) as raised:
+        settings_or_exit("serve")
+
+    assert str(raised.value).startswith("serve: invalid settings: PORT:")

@@ -8,7 +8,6 @@ import asyncio
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from configsvc.ports import free_port
 
 API = "/api/v1"
 
@@ -126,12 +127,6 @@ async def _count_lost(client: httpx.AsyncClient, workers: list[Worker]) -> int:
     return lost
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 async def _wait_ready(client: httpx.AsyncClient, server: subprocess.Popen, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -159,7 +154,7 @@ def main() -> int:
     concurrency = int(os.environ.get("SOAK_CONCURRENCY", "16"))
     max_requests = int(os.environ.get("SOAK_MAX_REQUESTS", "200000"))
     data_dir = Path(os.environ.get("DATA_DIR", ".data")) / "soak"
-    port = _free_port()
+    port = free_port()
     env = os.environ | {
         "DATABASE_URL": "",
         "DATA_DIR": str(data_dir),

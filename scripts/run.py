@@ -3,11 +3,7 @@
 import sys
 
 from configsvc.server import run
-from configsvc.settings import SettingsError, load_settings
+from configsvc.settings import settings_or_exit
 
 if __name__ == "__main__":
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        sys.exit(f"run: {error}")
-    sys.exit(run(settings))
+    sys.exit(run(settings_or_exit("run")))

@@ -3,11 +3,7 @@
 import sys
 
 from configsvc.server import serve
-from configsvc.settings import SettingsError, load_settings
+from configsvc.settings import settings_or_exit
 
 if __name__ == "__main__":
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        sys.exit(f"serve: {error}")
-    sys.exit(serve(settings))
+    sys.exit(serve(settings_or_exit("serve")))

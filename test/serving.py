@@ -1,7 +1,6 @@
 """Helpers for tests that start the service as a real process and talk to it over HTTP."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -9,13 +8,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from configsvc.ports import free_port  # noqa: F401  (re-exported for the tests)
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start(module: str, env: dict[str, str], *args: str) -> subprocess.Popen:

@@ -23,6 +23,7 @@ from configsvc import migrations
 from configsvc.bench.tools import Measurement, require_wrk, run_pgbench, run_wrk
 from configsvc.bench.workloads import CEILING, LOAD_DATA, Scenario, lua_script, scenarios
 from configsvc.embedded_postgres import embedded_postgres
+from configsvc.ports import free_port
 
 DATABASE = "configsvc_bench"
 
@@ -90,12 +91,6 @@ def prepare_database(server_url: str, settings: BenchSettings) -> str:
     finally:
         conn.close()
     return url
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_service(url: str, settings: BenchSettings, port: int) -> subprocess.Popen:
@@ -224,7 +219,7 @@ def main() -> int:
     )
     with embedded_postgres(out_dir / "database") as server_url:
         url = prepare_database(server_url, settings)
-        port = _free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
         server = start_service(url, settings, port)
         try:
