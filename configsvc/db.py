@@ -285,11 +285,14 @@ class Database:
         """
         if self._pool is None:
             raise DatabaseUnavailable("the database pool is closed")
-        try:
-            async with asyncio.timeout(self._lease_timeout):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise PoolExhausted(f"no database connection became free within {self._lease_timeout:g} s") from None
+        if self._slots.locked():
+            try:
+                async with asyncio.timeout(self._lease_timeout):
+                    await self._slots.acquire()
+            except TimeoutError:
+                raise PoolExhausted(f"no database connection became free within {self._lease_timeout:g} s") from None
+        else:
+            await self._slots.acquire()  # a free slot: taken at once, no timer needed
         session = Session(self._getconn, self._executor, self._call_timeout, autocommit)
         discard = False
         try:
@@ -298,8 +301,9 @@ class Database:
             discard = session.connection is not None and _connection_lost(session.connection, error)
             raise DatabaseUnavailable(_describe(error)) from error
         finally:
-            # Shielded: a second cancellation must not leak the connection or the slot.
-            await asyncio.shield(asyncio.ensure_future(self._release(session, discard)))
+            if not self._release_now(session, discard):
+                # Shielded: a second cancellation must not leak the connection or the slot.
+                await asyncio.shield(asyncio.ensure_future(self._release(session, discard)))
 
     def _getconn(self) -> connection:
         pool = self._pool
@@ -318,6 +322,28 @@ class Database:
             pool.putconn(conn, close=True)
         raise DatabaseUnavailable("cannot get a working database connection")
 
+    def _release_now(self, session: Session, discard: bool) -> bool:
+        """The common release, with nothing to wait for: no call in flight and the connection idle
+        (or never checked out). False when `_release` must do it."""
+        if session.pending is not None:
+            return False
+        conn = session.connection
+        if conn is not None and (discard or not self._put_back_idle(conn)):
+            return False
+        self._slots.release()
+        return True
+
+    def _put_back_idle(self, conn: connection) -> bool:
+        """An idle connection goes back to the pool as bookkeeping with no I/O, so with no executor
+        hop, unless the pool's lock is held (it may be opening a connection): False then."""
+        if conn.closed != 0 or conn.info.transaction_status != TRANSACTION_STATUS_IDLE:
+            return False
+        pool = self._pool
+        if pool is None:
+            return False
+        conn.autocommit = False
+        return pool.putconn_nowait(conn)
+
     async def _release(self, session: Session, discard: bool) -> None:
         try:
             pending = session.pending
@@ -335,13 +361,8 @@ class Database:
             if conn is None:
                 return
             discard = discard or conn.closed != 0
-            if not discard and conn.info.transaction_status == TRANSACTION_STATUS_IDLE:
-                # Idle: going back to the pool is bookkeeping with no I/O, so no executor hop,
-                # unless the pool is busy opening a connection (then the hop avoids waiting).
-                conn.autocommit = False
-                pool = self._pool
-                if pool is not None and pool.putconn_nowait(conn):
-                    return
+            if not discard and self._put_back_idle(conn):
+                return
             await asyncio.wrap_future(self._executor.submit(self._putconn, conn, discard))
         finally:
             self._slots.release()

@@ -296,3 +296,29 @@ def test_putconn_nowait_never_waits_for_a_busy_pool(database_url):
         assert pool.putconn_nowait(conn) is True
     finally:
         pool.closeall()
+
+
+async def test_an_idle_connection_goes_back_without_a_task_or_a_hop(database_url, monkeypatch):
+    """The common release is synchronous; only one needing I/O (a rollback) takes the slow path."""
+    async with open_database(database_url, max_size=1) as database:
+        slow_releases = []
+        slow_release = database._release
+
+        async def recording_release(session, discard):
+            slow_releases.append(session.connection.info.transaction_status)
+            await slow_release(session, discard)
+
+        monkeypatch.setattr(database, "_release", recording_release)
+        async with database.lease(autocommit=True) as session:
+            await session.fetch_one("SELECT 1 AS one")
+        async with database.lease() as session:
+            await session.fetch_one("SELECT 1 AS one")
+            await session.commit()
+        assert slow_releases == []
+
+        async with database.lease() as session:
+            await session.fetch_one("SELECT 1 AS one")  # leaves a transaction open: rolled back
+        assert slow_releases == [psycopg2.extensions.TRANSACTION_STATUS_INTRANS]
+        async with database.lease() as session:  # the same (only) connection, rolled back
+            status = await session.call(lambda conn: conn.info.transaction_status)
+        assert status == psycopg2.extensions.TRANSACTION_STATUS_IDLE
