@@ -2,7 +2,7 @@ import asyncio
 
 import pytest
 
-from configsvc.api.disconnect import CancelOnDisconnectMiddleware
+from configsvc.api.disconnect import WATCH_AFTER_SECONDS, CancelOnDisconnectMiddleware
 
 pytestmark = pytest.mark.anyio
 
@@ -98,3 +98,50 @@ async def test_server_shutdown_cancellation_still_propagates():
 
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+async def test_quick_requests_never_start_a_watcher():
+    """Nearly every request ends well before WATCH_AFTER_SECONDS: it must not pay for a watcher."""
+    reads = []
+
+    async def receive() -> dict:
+        reads.append(True)
+        if len(reads) > 1:
+            await asyncio.Event().wait()  # like a server: nothing more until the client leaves
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def app(scope, receive, send):
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    sent = []
+    tasks_before = len(asyncio.all_tasks())
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+        assert len(asyncio.all_tasks()) == tasks_before
+
+    await CancelOnDisconnectMiddleware(app)(scope(), receive, send)
+    await asyncio.sleep(WATCH_AFTER_SECONDS * 2)
+
+    assert reads == []  # the body-less request's real http.request is left unread, as no one watches
+    assert sent[-1]["body"] == b"ok"
+    assert len(asyncio.all_tasks()) == tasks_before
+
+
+async def test_a_request_cancelled_for_its_client_leaves_its_task_uncancelled():
+    async def slow_app(scope, receive, send):
+        await asyncio.sleep(30)
+
+    async def serve() -> int:
+        await CancelOnDisconnectMiddleware(slow_app)(scope(), client.receive, client.send)
+        await asyncio.sleep(0)  # a later await in the server's task is not hit by a stale cancel
+        return asyncio.current_task().cancelling()
+
+    client = Client()
+    task = asyncio.create_task(serve())
+    await asyncio.sleep(WATCH_AFTER_SECONDS / 2)
+    client.disconnect()
+
+    assert await asyncio.wait_for(task, 1) == 0
