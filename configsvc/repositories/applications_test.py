@@ -113,6 +113,7 @@ async def test_the_rendered_list_pages_like_the_model_list(repository):
 
     models = [a.model_dump(mode="json") for a in await repository.list(limit=2)]
     assert json.loads(first.body) == models
+    assert [list(item) for item in json.loads(first.body)] == [list(model) for model in models]  # key order
     assert first.next_after == ids[1]
     assert [a["id"] for a in json.loads(last.body)] == ids[2:]
     assert last.next_after is None
