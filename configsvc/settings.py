@@ -30,7 +30,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     db_pool_min_size: int = Field(default=2, ge=0)
-    db_pool_max_size: int = Field(default=10, ge=1)
+    # Per process. A worker is one event loop: more connections than a few add no throughput, and
+    # WORKERS x 10 backends on a small host made PostgreSQL itself stall (see README, Performance).
+    db_pool_max_size: int = Field(default=4, ge=1)
     db_lease_timeout_seconds: float = Field(default=5.0, gt=0, le=300, allow_inf_nan=False)
     db_statement_timeout_ms: int = Field(default=5000, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1)

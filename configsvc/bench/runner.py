@@ -34,6 +34,7 @@ class BenchSettings:
     rounds: int = 3
     connections: int = 32
     workers: int = 2
+    pool_size: int = 4  # DB_POOL_MAX_SIZE per worker: 2 workers x 4 for 2 cores (see README, Performance)
     applications: int = 1000
     configurations: int = 10000
     data_dir: Path = Path(".data")
@@ -47,6 +48,7 @@ class BenchSettings:
             rounds=int(env.get("BENCH_ROUNDS", cls.rounds)),
             connections=int(env.get("BENCH_CONNECTIONS", cls.connections)),
             workers=int(env.get("BENCH_WORKERS", cls.workers)),
+            pool_size=int(env.get("BENCH_POOL_SIZE", cls.pool_size)),
             applications=int(env.get("BENCH_APPLICATIONS", cls.applications)),
             configurations=int(env.get("BENCH_CONFIGURATIONS", cls.configurations)),
             data_dir=Path(env.get("DATA_DIR", ".data")),
@@ -93,15 +95,21 @@ def prepare_database(server_url: str, settings: BenchSettings) -> str:
     return url
 
 
-def start_service(url: str, settings: BenchSettings, port: int) -> subprocess.Popen:
-    env = os.environ | {
+def service_environment(url: str, settings: BenchSettings, port: int) -> dict[str, str]:
+    """The fixed settings the service is measured with, whatever the caller's environment says."""
+    return os.environ | {
         "DATABASE_URL": url,
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "WORKERS": str(settings.workers),
+        "DB_POOL_MIN_SIZE": str(min(2, settings.pool_size)),
+        "DB_POOL_MAX_SIZE": str(settings.pool_size),
         "LOG_LEVEL": "WARNING",
     }
-    server = subprocess.Popen([sys.executable, "-m", "scripts.serve"], env=env)
+
+
+def start_service(url: str, settings: BenchSettings, port: int) -> subprocess.Popen:
+    server = subprocess.Popen([sys.executable, "-m", "scripts.serve"], env=service_environment(url, settings, port))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -214,7 +222,8 @@ def main() -> int:
     memory: list[list[float]] = []
     print(
         f"bench: {settings.rounds} rounds of {settings.seconds:g} s per run, wrk -t1 -c{settings.connections}, "
-        f"{settings.workers} workers, {settings.applications} applications, {settings.configurations} configurations",
+        f"{settings.workers} workers x {settings.pool_size} connections, "
+        f"{settings.applications} applications, {settings.configurations} configurations",
         flush=True,
     )
     with embedded_postgres(out_dir / "database") as server_url:

@@ -2,7 +2,7 @@ import os
 import subprocess
 import sys
 
-from configsvc.bench.runner import BenchSettings, format_table, rss_mb, summarise, worker_pids
+from configsvc.bench.runner import BenchSettings, format_table, rss_mb, service_environment, summarise, worker_pids
 from configsvc.bench.tools import Measurement
 from configsvc.bench.workloads import CEILING, scenarios
 
@@ -10,12 +10,25 @@ from configsvc.bench.workloads import CEILING, scenarios
 def test_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("BENCH_SECONDS", "2.5")
     monkeypatch.setenv("BENCH_SCENARIOS", "get_configuration,put_configuration")
+    monkeypatch.setenv("BENCH_POOL_SIZE", "6")
 
     settings = BenchSettings.from_environment()
 
     assert settings.seconds == 2.5
     assert settings.rounds == 3
+    assert (settings.workers, settings.pool_size) == (2, 6)
     assert settings.only == ("get_configuration", "put_configuration")
+
+
+def test_the_service_runs_with_the_bench_settings_not_the_callers(monkeypatch):
+    monkeypatch.setenv("DB_POOL_MAX_SIZE", "50")
+    monkeypatch.setenv("WORKERS", "8")
+
+    env = service_environment("postgresql:///bench", BenchSettings(workers=2, pool_size=4), 9999)
+
+    assert (env["WORKERS"], env["DB_POOL_MIN_SIZE"], env["DB_POOL_MAX_SIZE"]) == ("2", "2", "4")
+    assert service_environment("", BenchSettings(pool_size=1), 1)["DB_POOL_MIN_SIZE"] == "1"  # min <= max
+    assert (env["DATABASE_URL"], env["PORT"], env["LOG_LEVEL"]) == ("postgresql:///bench", "9999", "WARNING")
 
 
 def test_summary_takes_medians_and_ratios_against_the_baselines():
