@@ -1,6 +1,7 @@
 """Request and response models of the HTTP API (SPEC §4)."""
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -38,7 +39,16 @@ class ConfigurationReplace(RequestModel):
 VERSION_DESCRIPTION = "1 on create, +1 on every successful change; the ETag is this number in quotes."
 
 
-class ApplicationSummary(BaseModel):
+class ResponseModel(BaseModel):
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Self:
+        """A response from a database row, not validated again: the row was validated on its way
+        in and kept by the table's constraints. Validating it cost a PUT about 10% of its Python
+        calls (every ULID decoded twice more)."""
+        return cls.model_construct(**row)
+
+
+class ApplicationSummary(ResponseModel):
     id: UlidId
     name: str
     comments: str | None
@@ -51,7 +61,7 @@ class Application(ApplicationSummary):
     configuration_ids: list[UlidId] = Field(description="Ids of the application's configurations, oldest first.")
 
 
-class Configuration(BaseModel):
+class Configuration(ResponseModel):
     id: UlidId
     application_id: UlidId
     name: str
@@ -62,7 +72,7 @@ class Configuration(BaseModel):
     updated_at: Timestamp
 
 
-class Revision(BaseModel):
+class Revision(ResponseModel):
     """One immutable version of a configuration's content (revisions carry no ETag)."""
 
     configuration_id: UlidId

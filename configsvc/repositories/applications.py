@@ -99,10 +99,10 @@ class ApplicationsRepository:
     async def create(self, *, id: str, name: str, comments: str | None) -> Application:
         with constraint_errors(conflict=NAME_TAKEN):
             row = await self._session.fetch_one(INSERT, {"id": id, "name": name, "comments": comments})
-        return Application.model_validate(row)
+        return Application.from_row(row)
 
     async def get(self, id: str) -> Application:
-        return Application.model_validate(_found(await self._session.fetch_one(SELECT_ONE, {"id": id})))
+        return Application.from_row(_found(await self._session.fetch_one(SELECT_ONE, {"id": id})))
 
     async def get_json(self, id: str) -> RenderedResource:
         """The application's JSON representation, rendered by PostgreSQL, with its version."""
@@ -117,7 +117,7 @@ class ApplicationsRepository:
 
     async def get_by_name(self, name: str) -> ApplicationSummary:
         row = await self._session.fetch_one(SELECT_BY_NAME, {"name": name})
-        return ApplicationSummary.model_validate(_found(row))
+        return ApplicationSummary.from_row(_found(row))
 
     async def replace(
         self, id: str, *, name: str, comments: str | None, expected_versions: list[int] | None = None
@@ -129,12 +129,12 @@ class ApplicationsRepository:
         if row is None:
             current = _found(await self._session.fetch_one(SELECT_VERSION, {"id": id}))["version"]
             raise PreconditionFailed("the application has changed since that version", current_version=current)
-        return Application.model_validate(row)
+        return Application.from_row(row)
 
     async def list(self, *, limit: int, after: str | None = None, name: str | None = None) -> list[ApplicationSummary]:
         statement = SELECT_PAGE if name is None else SELECT_PAGE_BY_NAME
         rows = await self._session.fetch_all(statement, {"limit": limit, "after": after, "name": name})
-        return [ApplicationSummary.model_validate(row) for row in rows]
+        return [ApplicationSummary.from_row(row) for row in rows]
 
 
 def _found(row: Row | None) -> Row:

@@ -111,10 +111,10 @@ class ConfigurationsRepository:
         unknown_application = UnknownReference(UNKNOWN_APPLICATION, loc=("body", "application_id"))
         with constraint_errors(conflict=NAME_TAKEN, unknown_reference=unknown_application):
             row = await self._session.fetch_one(INSERT, params)
-        return Configuration.model_validate(row)
+        return Configuration.from_row(row)
 
     async def get(self, id: str) -> Configuration:
-        return Configuration.model_validate(_found(await self._session.fetch_one(SELECT_ONE, {"id": id})))
+        return Configuration.from_row(_found(await self._session.fetch_one(SELECT_ONE, {"id": id})))
 
     async def get_json(self, id: str) -> RenderedResource:
         """The configuration's JSON representation, rendered by PostgreSQL, with its version."""
@@ -146,7 +146,7 @@ class ConfigurationsRepository:
             state = _found(await self._session.fetch_one(SELECT_STATE, {"id": id, "revision": 0}))
             _check_version(state, expected_versions)
             raise InvalidChange("application_id cannot be changed", loc=("body", "application_id"))
-        return Configuration.model_validate(row)
+        return Configuration.from_row(row)
 
     async def restore(self, id: str, revision: int, *, expected_versions: list[int] | None = None) -> Configuration:
         """Write a new version with the name, comments and config of an earlier revision."""
@@ -159,7 +159,7 @@ class ConfigurationsRepository:
                 raise NotFound("no such revision")
             _check_version(state, expected_versions)
             raise Conflict("the configuration changed while it was being restored; retry")
-        return Configuration.model_validate(row)
+        return Configuration.from_row(row)
 
 
 def _check_version(state: Row, expected_versions: list[int] | None) -> None:

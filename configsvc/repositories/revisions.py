@@ -28,10 +28,10 @@ class RevisionsRepository:
         rows = await self._session.fetch_all(SELECT_PAGE, {"id": configuration_id, "limit": limit, "before": before})
         if not rows and await self._session.fetch_one(CONFIGURATION_EXISTS, {"id": configuration_id}) is None:
             raise NotFound("no such configuration")
-        return [Revision.model_validate(row) for row in rows]
+        return [Revision.from_row(row) for row in rows]
 
     async def get(self, configuration_id: str, version: int) -> Revision:
         row = await self._session.fetch_one(SELECT_ONE, {"id": configuration_id, "version": version})
         if row is None:
             raise NotFound("no such configuration revision")
-        return Revision.model_validate(row)
+        return Revision.from_row(row)
