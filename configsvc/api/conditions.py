@@ -18,10 +18,26 @@ IfMatchHeader = Annotated[
         "A stale version is answered 412 with the current version in `current_version`.",
     ),
 ]
-IfNoneMatchHeader = Annotated[
-    str | None,
-    Header(alias="If-None-Match", description="Answer 304 (no body) if the current ETag is listed, or `*`."),
-]
+IF_NONE_MATCH = "If-None-Match"
+_IF_NONE_MATCH_DESCRIPTION = "Answer 304 (no body) if the current ETag is listed, or `*`."
+# GET configuration, the hottest route, reads If-None-Match from the request itself: as a declared
+# Header parameter it cost 99 of the route's 580 Python calls per request (FastAPI walks every
+# request header for it). The OpenAPI entry is the one FastAPI generated for that parameter.
+IF_NONE_MATCH_OPENAPI = {
+    "parameters": [
+        {
+            "name": IF_NONE_MATCH,
+            "in": "header",
+            "required": False,
+            "schema": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "description": _IF_NONE_MATCH_DESCRIPTION,
+                "title": IF_NONE_MATCH,
+            },
+            "description": _IF_NONE_MATCH_DESCRIPTION,
+        }
+    ]
+}
 
 
 def etag(version: int) -> str:

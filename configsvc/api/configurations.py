@@ -6,7 +6,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from ulid import ULID
 
-from configsvc.api.conditions import IfMatchHeader, IfNoneMatchHeader, etag, expected_versions, none_match
+from configsvc.api.conditions import (
+    IF_NONE_MATCH,
+    IF_NONE_MATCH_OPENAPI,
+    IfMatchHeader,
+    etag,
+    expected_versions,
+    none_match,
+)
 from configsvc.api.deps import ReadUowDep, UowDep
 from configsvc.api.idempotency import IdempotencyKey, idempotent
 from configsvc.api.problems import problem_responses
@@ -51,13 +58,12 @@ async def create_configuration(
     response_model=Configuration,
     responses={200: {"headers": documented_headers()}, 304: {"description": "Not modified: your ETag is current."}}
     | problem_responses(404, 422),
+    openapi_extra=IF_NONE_MATCH_OPENAPI,
 )
-async def get_configuration(
-    *, configuration_id: ConfigurationId, uow: ReadUowDep, if_none_match: IfNoneMatchHeader = None
-) -> Response:
+async def get_configuration(*, configuration_id: ConfigurationId, uow: ReadUowDep, request: Request) -> Response:
     """Fetch one configuration; with If-None-Match naming its current ETag, a bodiless 304."""
     rendered = await uow.configurations.get_json(configuration_id)
-    if none_match(if_none_match, rendered.version):
+    if none_match(request.headers.get(IF_NONE_MATCH), rendered.version):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(rendered.version)})
     return rendered_response(rendered)
 
