@@ -5,14 +5,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from configsvc import migrations
 from configsvc.api import applications, configurations, health
-from configsvc.api.deps import reject_repeated_query_params
 from configsvc.api.disconnect import CancelOnDisconnectMiddleware
-from configsvc.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
+from configsvc.api.middleware import InputGuardMiddleware, RequestContextMiddleware
 from configsvc.api.problems import install_problem_handlers, problem_components
 from configsvc.db import Database
 from configsvc.logs import configure_logging
@@ -52,7 +51,6 @@ def create_app(settings: Settings) -> FastAPI:
         version="0.1.0",
         summary="Named JSON configurations per application, stored in PostgreSQL.",
         lifespan=lifespan,
-        dependencies=[Depends(reject_repeated_query_params)],
     )
     app.state.settings = settings
     app.state.migrations = migrations.discover(migrations.MIGRATIONS_DIR)
@@ -61,7 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(configurations.router, prefix=API_PREFIX)
     install_problem_handlers(app)
     # Added last = outermost: every response, the guards' included, carries a request id.
-    app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(InputGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(CancelOnDisconnectMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

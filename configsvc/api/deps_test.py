@@ -89,13 +89,6 @@ async def test_cancellation_rolls_back_and_releases_the_connection(database, dat
             await lease.__aexit__(None, None, None)
 
 
-async def test_repeated_query_parameters_are_refused(client):
-    response = await client.get("/api/v1/applications?limit=5&name=a&limit=6&after=x&after=y")
-
-    assert response.status_code == 422
-    assert [error["loc"] for error in response.json()["errors"]] == [["query", "after"], ["query", "limit"]]
-
-
 async def test_invalid_requests_are_422_even_when_every_connection_is_busy(database_url):
     app = create_app(settings_for(database_url, db_pool_min_size=0, db_pool_max_size=1, db_lease_timeout_seconds=0.2))
     async with app_client(app) as client, app.state.database.lease():
