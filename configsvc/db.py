@@ -336,13 +336,16 @@ class Database:
     def _put_back_idle(self, conn: connection) -> bool:
         """An idle connection goes back to the pool as bookkeeping with no I/O, so with no executor
         hop, unless the pool's lock is held (it may be opening a connection): False then."""
-        if conn.closed != 0 or conn.info.transaction_status != TRANSACTION_STATUS_IDLE:
-            return False
         pool = self._pool
         if pool is None:
             return False
-        conn.autocommit = False
-        return pool.putconn_nowait(conn)
+        try:
+            if conn.closed != 0 or conn.info.transaction_status != TRANSACTION_STATUS_IDLE:
+                return False
+            conn.autocommit = False
+            return pool.putconn_nowait(conn)
+        except (psycopg2.Error, PoolError):
+            return False  # the slow path's _putconn looks again, and closes what it cannot return
 
     async def _release(self, session: Session, discard: bool) -> None:
         try:

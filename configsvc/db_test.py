@@ -322,3 +322,18 @@ async def test_an_idle_connection_goes_back_without_a_task_or_a_hop(database_url
         async with database.lease() as session:  # the same (only) connection, rolled back
             status = await session.call(lambda conn: conn.info.transaction_status)
         assert status == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+
+
+async def test_a_failing_fast_release_falls_back_and_keeps_the_slot(database_url, monkeypatch):
+    async with open_database(database_url, max_size=1, lease_timeout=0.5) as database:
+
+        def refuse(conn):
+            raise psycopg2.pool.PoolError("refused")
+
+        monkeypatch.setattr(database._pool, "putconn_nowait", refuse)
+        async with database.lease(autocommit=True) as session:
+            await session.fetch_one("SELECT 1 AS one")
+        monkeypatch.undo()
+
+        async with database.lease() as session:  # the only slot is free again, and usable
+            assert (await session.fetch_one("SELECT 1 AS one")) == {"one": 1}

@@ -1,13 +1,18 @@
 """Service settings: read once from the environment and `.env`, validated at start-up."""
 
 import os
+from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 import psycopg2.extensions
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Per process. A worker is one event loop: more connections than a few add no throughput, and
+# WORKERS x 10 backends on a small host made PostgreSQL itself stall (see README, Performance).
+DEFAULT_POOL_MAX_SIZE = 4
 
 
 class SettingsError(Exception):
@@ -30,9 +35,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     db_pool_min_size: int = Field(default=2, ge=0)
-    # Per process. A worker is one event loop: more connections than a few add no throughput, and
-    # WORKERS x 10 backends on a small host made PostgreSQL itself stall (see README, Performance).
-    db_pool_max_size: int = Field(default=4, ge=1)
+    db_pool_max_size: int = Field(default=DEFAULT_POOL_MAX_SIZE, ge=1)
     db_lease_timeout_seconds: float = Field(default=5.0, gt=0, le=300, allow_inf_nan=False)
     db_statement_timeout_ms: int = Field(default=5000, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1)
@@ -60,6 +63,18 @@ class Settings(BaseSettings):
         if self.db_pool_min_size > self.db_pool_max_size:
             raise ValueError("DB_POOL_MIN_SIZE must not exceed DB_POOL_MAX_SIZE")
         return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _maximum_follows_a_lone_minimum(cls, data: Any) -> Any:
+        """Only DB_POOL_MIN_SIZE set, above the default maximum (valid while that was 10): honour
+        it rather than refuse to start a configuration that used to work."""
+        if isinstance(data, dict) and "db_pool_max_size" not in data:
+            minimum = data.get("db_pool_min_size")
+            with suppress(TypeError, ValueError):  # a bad value is reported by the field itself
+                if minimum is not None and int(minimum) > DEFAULT_POOL_MAX_SIZE:
+                    return data | {"db_pool_max_size": minimum}
+        return data
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -83,6 +83,16 @@ def test_pool_bounds_must_be_ordered(monkeypatch):
         load_settings()
 
 
+def test_a_minimum_above_the_default_maximum_raises_the_maximum(monkeypatch):
+    """Configurations that set only DB_POOL_MIN_SIZE (valid when the default maximum was 10)."""
+    monkeypatch.setenv("DB_POOL_MIN_SIZE", "8")
+    monkeypatch.delenv("DB_POOL_MAX_SIZE", raising=False)
+
+    settings = load_settings()
+
+    assert (settings.db_pool_min_size, settings.db_pool_max_size) == (8, 8)
+
+
 def test_env_example_documents_every_setting_and_nothing_else():
     example = Path(__file__).resolve().parent.parent / ".env.example"
     documented = {

@@ -38,7 +38,7 @@ class CancelOnDisconnectMiddleware:
         try:
             await self.app(scope, request.receive, request.send)
         except asyncio.CancelledError:
-            if not request.cancelled or task.uncancel() > 0:
+            if not request.take_back_cancellation() or task.cancelling() > 0:
                 raise  # not (only) ours: the server is shutting down
             log.info(
                 "client disconnected; request cancelled request_id=%s %s %s",
@@ -46,13 +46,13 @@ class CancelOnDisconnectMiddleware:
                 scope["method"],
                 scope["path"],
             )
-        else:
-            if request.cancelled:
-                task.uncancel()  # the app swallowed our cancellation: leave no request behind
         finally:
             timer.cancel()
             if request.watcher is not None:
                 request.watcher.cancel()
+            # The app swallowed our cancellation, or turned it into another error: take it back
+            # all the same, so nothing later in the server's task is cancelled by it.
+            request.take_back_cancellation()
 
 
 def _has_body(headers: Headers) -> bool:
@@ -110,6 +110,14 @@ class _WatchedRequest:
         if message["type"] == "http.response.body" and not message.get("more_body", False):
             self._response_complete = True
         await self._send(message)
+
+    def take_back_cancellation(self) -> bool:
+        """Undo the cancellation this request's watcher requested, once; False if there was none."""
+        if not self.cancelled:
+            return False
+        self.cancelled = False
+        self._task.uncancel()
+        return True
 
     def start_watching(self) -> None:
         if not self._response_complete:

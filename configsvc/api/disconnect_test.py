@@ -145,3 +145,24 @@ async def test_a_request_cancelled_for_its_client_leaves_its_task_uncancelled():
     client.disconnect()
 
     assert await asyncio.wait_for(task, 1) == 0
+
+
+async def test_a_cancellation_turned_into_another_error_is_taken_back_too():
+    async def app_that_converts(scope, receive, send):
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            raise RuntimeError("cleanup failed") from None
+
+    async def serve() -> int:
+        with pytest.raises(RuntimeError):
+            await CancelOnDisconnectMiddleware(app_that_converts)(scope(), client.receive, client.send)
+        await asyncio.sleep(0)
+        return asyncio.current_task().cancelling()
+
+    client = Client()
+    task = asyncio.create_task(serve())
+    await asyncio.sleep(WATCH_AFTER_SECONDS / 2)
+    client.disconnect()
+
+    assert await asyncio.wait_for(task, 1) == 0
