@@ -59,9 +59,10 @@ LIMIT %(limit)s
 """,
 )
 # One page as a JSON array, plus whether more remain and the cursor for the next page: `limit` is
-# the page size, and one row more is read to know if there is a next page. json_agg over the rows
-# of a subquery (keys from its column names) costs PostgreSQL about 20% less than json_build_object
-# per row; to_char is the cheapest exact rendering of the timestamps found.
+# the page size, and one row more is read to know if there is a next page. row_to_json over the
+# rows of a subquery (keys from its column names) costs PostgreSQL about 20% less than
+# json_build_object per row, and string_agg keeps the array compact (json_agg puts a newline
+# between elements); to_char is the cheapest exact rendering of the timestamps found.
 SELECT_PAGE_JSON = Prepared(
     "applications_select_page_json",
     """
@@ -76,7 +77,7 @@ WITH page AS (
 ), shown AS (
     SELECT * FROM page ORDER BY id LIMIT %(limit)s
 )
-SELECT (SELECT coalesce(json_agg(shown ORDER BY id), '[]')::text FROM shown) AS body,
+SELECT (SELECT '[' || coalesce(string_agg(row_to_json(shown)::text, ',' ORDER BY id), '') || ']' FROM shown) AS body,
        (SELECT max(id) FROM shown) AS last_id,
        (SELECT count(*) FROM page) > %(limit)s AS more
 """,
