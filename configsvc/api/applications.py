@@ -3,12 +3,12 @@
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import TypeAdapter
 from ulid import ULID
 
 from configsvc.api.conditions import IfMatchHeader, expected_versions
-from configsvc.api.deps import ReadUowDep, UowDep
+from configsvc.api.deps import ReadUowDep, UowDep, reject_repeated_query_params
 from configsvc.api.idempotency import IdempotencyKey, idempotent
 from configsvc.api.problems import problem_responses
 from configsvc.api.responses import JSON, documented_headers, rendered_response, resource_response
@@ -67,7 +67,12 @@ async def replace_application(
     return resource_response(application)
 
 
-@router.get("", response_model=list[ApplicationSummary], responses=problem_responses(422))
+@router.get(
+    "",
+    response_model=list[ApplicationSummary],
+    responses=problem_responses(422),
+    dependencies=[Depends(reject_repeated_query_params)],
+)
 async def list_applications(
     *,
     uow: ReadUowDep,

@@ -3,7 +3,7 @@
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from ulid import ULID
 
 from configsvc.api.conditions import (
@@ -14,7 +14,7 @@ from configsvc.api.conditions import (
     expected_versions,
     none_match,
 )
-from configsvc.api.deps import ReadUowDep, UowDep
+from configsvc.api.deps import ReadUowDep, UowDep, reject_repeated_query_params
 from configsvc.api.idempotency import IdempotencyKey, idempotent
 from configsvc.api.problems import problem_responses
 from configsvc.api.responses import documented_headers, rendered_response, resource_response
@@ -88,7 +88,11 @@ async def replace_configuration(
     return resource_response(configuration)
 
 
-@router.get("/{configuration_id}/revisions", responses=problem_responses(404, 422))
+@router.get(
+    "/{configuration_id}/revisions",
+    responses=problem_responses(404, 422),
+    dependencies=[Depends(reject_repeated_query_params)],
+)
 async def list_revisions(
     *,
     configuration_id: ConfigurationId,

@@ -89,6 +89,18 @@ async def test_cancellation_rolls_back_and_releases_the_connection(database, dat
             await lease.__aexit__(None, None, None)
 
 
+async def test_repeated_query_parameters_are_refused_where_query_parameters_are_read(client):
+    applications = await client.get("/api/v1/applications?limit=5&name=a&limit=6&after=x&after=y")
+    revisions = await client.get(f"/api/v1/configurations/{'0' * 26}/revisions?limit=1&limit=2")
+    elsewhere = await client.get("/healthz?probe=1&probe=2")  # no query parameters: all ignored
+
+    assert applications.status_code == 422
+    assert [error["loc"] for error in applications.json()["errors"]] == [["query", "after"], ["query", "limit"]]
+    assert revisions.status_code == 422
+    assert [error["loc"] for error in revisions.json()["errors"]] == [["query", "limit"]]
+    assert elsewhere.status_code == 200
+
+
 async def test_invalid_requests_are_422_even_when_every_connection_is_busy(database_url):
     app = create_app(settings_for(database_url, db_pool_min_size=0, db_pool_max_size=1, db_lease_timeout_seconds=0.2))
     async with app_client(app) as client, app.state.database.lease():

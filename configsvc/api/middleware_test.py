@@ -2,7 +2,7 @@ import logging
 
 import pytest
 
-from configsvc.api.middleware import is_json, repeated_query_params
+from configsvc.api.middleware import is_json
 from configsvc.main import create_app
 from test.client import app_client, settings_for
 
@@ -84,27 +84,3 @@ def test_is_json():
     assert is_json("Application/JSON; charset=utf-8")
     assert not is_json("application/problem+json")
     assert not is_json("")
-
-
-async def test_repeated_query_parameters_are_refused(client):
-    response = await client.get("/api/v1/applications?limit=5&name=a&limit=6&after=x&after=y")
-    healthz = await client.get("/healthz?probe=1&probe=2")
-
-    assert response.status_code == 422
-    assert response.headers["content-type"] == "application/problem+json"
-    assert [error["loc"] for error in response.json()["errors"]] == [["query", "after"], ["query", "limit"]]
-    assert {error["type"] for error in response.json()["errors"]} == {"repeated"}
-    assert healthz.status_code == 422
-
-
-async def test_a_body_is_judged_before_the_query(client):
-    response = await client.post(f"{BASE}?a=1&a=2", content=b"x", headers={"Content-Type": "text/plain"})
-
-    assert response.status_code == 415
-
-
-def test_repeated_query_params():
-    assert repeated_query_params(b"") == []
-    assert repeated_query_params(b"limit=1&after=x") == []
-    assert repeated_query_params(b"b=1&a=&a=2&b=3&c") == ["a", "b"]
-    assert repeated_query_params(b"x%5B%5D=1&x[]=2") == ["x[]"]  # as Starlette decodes names

@@ -105,16 +105,11 @@ async def domain_error_handler(request: Request, error: Exception) -> Response:
     )
 
 
-def validation_problem(scope: Scope, errors: list[dict[str, Any]]) -> Response:
-    """The 422 for invalid input, one `errors` entry (loc, msg, type) per bad field."""
-    return problem_response(scope, 422, "the request is invalid; see errors", slug="validation", errors=errors)
-
-
 async def validation_error_handler(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     # Only where, what and why: never the submitted input or pydantic's context values.
     errors = [{"loc": list(item["loc"]), "msg": item["msg"], "type": item["type"]} for item in error.errors()]
-    return validation_problem(request.scope, errors)
+    return problem_response(request.scope, 422, "the request is invalid; see errors", slug="validation", errors=errors)
 
 
 async def http_error_handler(request: Request, error: Exception) -> Response:
