@@ -3,15 +3,22 @@
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from pydantic import TypeAdapter
 from ulid import ULID
 
 from configsvc.api.conditions import IfMatchHeader, expected_versions
-from configsvc.api.deps import ReadUowDep, UowDep, reject_repeated_query_params
+from configsvc.api.deps import REFUSE_REPEATED_QUERY_PARAMS, ReadUowDep, UowDep
 from configsvc.api.idempotency import IdempotencyKey, idempotent
 from configsvc.api.problems import problem_responses
-from configsvc.api.responses import JSON, documented_headers, rendered_response, resource_response
+from configsvc.api.responses import (
+    CREATED_RESPONSES,
+    JSON,
+    REPLACED_RESPONSES,
+    documented_headers,
+    rendered_response,
+    resource_response,
+)
 from configsvc.fields import Name, UlidId
 from configsvc.schemas import Application, ApplicationSummary, ApplicationWrite
 
@@ -26,8 +33,7 @@ ApplicationId = Annotated[UlidId, Path(description="The application's ULID (eith
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=Application,
-    responses={201: {"headers": documented_headers(location=True, replay=True)}}
-    | problem_responses(400, 409, 413, 415, 422),
+    responses=CREATED_RESPONSES,
 )
 async def create_application(
     *, body: ApplicationWrite, uow: UowDep, request: Request, idempotency_key: IdempotencyKey
@@ -55,7 +61,7 @@ async def get_application(*, application_id: ApplicationId, uow: ReadUowDep) -> 
 @router.put(
     "/{application_id}",
     response_model=Application,
-    responses={200: {"headers": documented_headers()}} | problem_responses(400, 404, 409, 412, 413, 415, 422),
+    responses=REPLACED_RESPONSES,
 )
 async def replace_application(
     *, application_id: ApplicationId, body: ApplicationWrite, uow: UowDep, if_match: IfMatchHeader = None
@@ -71,7 +77,7 @@ async def replace_application(
     "",
     response_model=list[ApplicationSummary],
     responses=problem_responses(422),
-    dependencies=[Depends(reject_repeated_query_params)],
+    dependencies=[REFUSE_REPEATED_QUERY_PARAMS],
 )
 async def list_applications(
     *,

@@ -3,7 +3,7 @@
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from ulid import ULID
 
 from configsvc.api.conditions import (
@@ -14,10 +14,16 @@ from configsvc.api.conditions import (
     expected_versions,
     none_match,
 )
-from configsvc.api.deps import ReadUowDep, UowDep, reject_repeated_query_params
+from configsvc.api.deps import REFUSE_REPEATED_QUERY_PARAMS, ReadUowDep, UowDep
 from configsvc.api.idempotency import IdempotencyKey, idempotent
 from configsvc.api.problems import problem_responses
-from configsvc.api.responses import documented_headers, rendered_response, resource_response
+from configsvc.api.responses import (
+    CREATED_RESPONSES,
+    REPLACED_RESPONSES,
+    documented_headers,
+    rendered_response,
+    resource_response,
+)
 from configsvc.fields import UlidId
 from configsvc.schemas import Configuration, ConfigurationCreate, ConfigurationReplace, Revision
 
@@ -31,8 +37,7 @@ Version = Annotated[int, Path(ge=1, le=2_147_483_647, description="A version of 
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=Configuration,
-    responses={201: {"headers": documented_headers(location=True, replay=True)}}
-    | problem_responses(400, 409, 413, 415, 422),
+    responses=CREATED_RESPONSES,
 )
 async def create_configuration(
     *, body: ConfigurationCreate, uow: UowDep, request: Request, idempotency_key: IdempotencyKey
@@ -71,7 +76,7 @@ async def get_configuration(*, configuration_id: ConfigurationId, uow: ReadUowDe
 @router.put(
     "/{configuration_id}",
     response_model=Configuration,
-    responses={200: {"headers": documented_headers()}} | problem_responses(400, 404, 409, 412, 413, 415, 422),
+    responses=REPLACED_RESPONSES,
 )
 async def replace_configuration(
     *, configuration_id: ConfigurationId, body: ConfigurationReplace, uow: UowDep, if_match: IfMatchHeader = None
@@ -91,7 +96,7 @@ async def replace_configuration(
 @router.get(
     "/{configuration_id}/revisions",
     responses=problem_responses(404, 422),
-    dependencies=[Depends(reject_repeated_query_params)],
+    dependencies=[REFUSE_REPEATED_QUERY_PARAMS],
 )
 async def list_revisions(
     *,

@@ -43,3 +43,7 @@ async def reject_repeated_query_params(request: Request) -> None:
     if repeated:
         message = "Query parameter must not be repeated"
         raise RequestValidationError([{"loc": ("query", key), "msg": message, "type": "repeated"} for key in repeated])
+
+
+# For routes that read query parameters: `dependencies=[REFUSE_REPEATED_QUERY_PARAMS]`.
+REFUSE_REPEATED_QUERY_PARAMS = Depends(reject_repeated_query_params)

@@ -6,6 +6,7 @@ from fastapi import Response
 from pydantic import BaseModel
 
 from configsvc.api.conditions import etag
+from configsvc.api.problems import problem_responses
 from configsvc.db import RenderedResource
 
 JSON = "application/json"
@@ -40,3 +41,10 @@ def documented_headers(*, location: bool = False, replay: bool = False) -> dict[
             "schema": {"type": "string"},
         }
     return headers
+
+
+# OpenAPI `responses` shared by the routes of both resources.
+CREATED_RESPONSES = {201: {"headers": documented_headers(location=True, replay=True)}} | problem_responses(
+    400, 409, 413, 415, 422
+)
+REPLACED_RESPONSES = {200: {"headers": documented_headers()}} | problem_responses(400, 404, 409, 412, 413, 415, 422)
