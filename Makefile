@@ -2,6 +2,9 @@
 .DEFAULT_GOAL := help
 UV ?= uv
 RUN := $(UV) run python -m
+# On a machine without uv, one line that says what to install (not "make: uv: No such file or directory").
+# Expanded only when a recipe that needs uv runs, so help, tools and clean work without it.
+NEED_UV = $(if $(shell command -v $(UV) 2>/dev/null),,$(error $(UV) is not installed: install uv (https://docs.astral.sh/uv/, or python3 -m pip install uv), then run make again))
 
 .PHONY: help install tools run serve seed migrate migrate-status test fuzz soak bench lint fmt clean
 
@@ -9,6 +12,7 @@ help: ## List every target with what it does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 install: ## Install the project and its dev tools into .venv (uv sync)
+	$(NEED_UV)
 	$(UV) sync
 
 tools: ## Install the system tools the benchmark needs (wrk, with apt-get) if missing

@@ -7,16 +7,17 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
-import psycopg2
 import pytest
-from psycopg2 import sql
+from psycopg2 import sql as composition
 from psycopg2.extensions import make_dsn
 
 from configsvc import migrations
-from configsvc.db import Database, Session
+from configsvc.db.pool import Database
+from configsvc.db.session import Session
 from configsvc.embedded_postgres import embedded_postgres
 from configsvc.main import create_app
 from test.client import app_client, settings_for
+from test.sql import sql
 
 
 @pytest.fixture(scope="session")
@@ -35,33 +36,29 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with embedded_postgres(data_dir) as url:
         # A throwaway server: durability buys nothing here and costs most of the suite's time.
         for setting in ("fsync", "synchronous_commit", "full_page_writes"):
-            run_admin(url, sql.SQL("ALTER SYSTEM SET {} = off").format(sql.Identifier(setting)))
-        run_admin(url, sql.SQL("SELECT pg_reload_conf()"))
+            run_admin(url, composition.SQL("ALTER SYSTEM SET {} = off").format(composition.Identifier(setting)))
+        run_admin(url, composition.SQL("SELECT pg_reload_conf()"))
         yield url
     shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def run_admin(server_url: str, statement: sql.Composable) -> None:
-    conn = psycopg2.connect(server_url)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cursor:
-            cursor.execute(statement)
-    finally:
-        conn.close()
+def run_admin(server_url: str, statement: composition.Composable) -> None:
+    sql(server_url, statement, autocommit=True)
 
 
 def create_database(server_url: str, template: str | None = None) -> str:
     name = f"configsvc_test_{uuid.uuid4().hex[:16]}"
-    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    statement = composition.SQL("CREATE DATABASE {}").format(composition.Identifier(name))
     if template:
-        statement = sql.SQL("{} TEMPLATE {}").format(statement, sql.Identifier(template))
+        statement = composition.SQL("{} TEMPLATE {}").format(statement, composition.Identifier(template))
     run_admin(server_url, statement)
     return name
 
 
 def drop_database(server_url: str, name: str) -> None:
-    run_admin(server_url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    run_admin(
+        server_url, composition.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(composition.Identifier(name))
+    )
 
 
 @pytest.fixture(scope="session")

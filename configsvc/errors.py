@@ -1,13 +1,13 @@
-"""Domain errors: raised by repositories and the database layer, mapped to HTTP in one place."""
+"""Domain errors: raised by repositories, views and the database layer, mapped to HTTP in one place."""
 
 
 class DomainError(Exception):
     """Base class; the message is safe to show to a client (it never quotes submitted values)."""
 
-    def __init__(self, message: str, *, loc: tuple[str, ...] = ()) -> None:
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.loc = loc  # the request field at fault, when there is one
+        self.field = field  # the input field at fault, when there is one (the HTTP layer knows where it sits)
 
 
 class NotFound(DomainError):
@@ -16,6 +16,16 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     """The write collides with existing state (a taken name)."""
+
+
+class ConstraintViolated(Conflict):
+    """A database constraint refused the change. Repositories turn the ones they expect into the
+    error that names the outcome; any other stays a generic conflict."""
+
+    def __init__(self, constraint: str | None, kind: str) -> None:
+        super().__init__("the change violates a data constraint")
+        self.constraint = constraint
+        self.kind = kind  # unique, foreign_key, check, not_null or other
 
 
 class UnknownReference(DomainError):

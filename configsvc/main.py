@@ -1,4 +1,4 @@
-"""The application factory: one FastAPI app per Settings, the database opened by its lifespan."""
+"""The application factory: one FastAPI app per Settings, its database opened by the lifespan."""
 
 import gc
 from collections.abc import AsyncIterator
@@ -13,9 +13,10 @@ from configsvc.api import applications, configurations, health
 from configsvc.api.disconnect import CancelOnDisconnectMiddleware
 from configsvc.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
 from configsvc.api.problems import install_problem_handlers, problem_components
-from configsvc.db import Database
+from configsvc.db.pool import Database
 from configsvc.logs import configure_logging
 from configsvc.settings import Settings, get_settings
+from configsvc.views.reader import Reader
 
 API_PREFIX = "/api/v1"
 
@@ -30,12 +31,22 @@ def create_database(settings: Settings) -> Database:
     )
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, database: Database | None = None) -> FastAPI:
+    """The service for `settings`. With `database`, it serves that one as it is (tests give an
+    open one, or a fake), and its lifespan neither opens nor closes it."""
+    shipped = migrations.discover(migrations.MIGRATIONS_DIR)
+    if not shipped:
+        # An installed copy without its SQL would apply nothing and report ready on an empty database.
+        raise migrations.MigrationError(f"no migration files found in {migrations.MIGRATIONS_DIR}")
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        database = create_database(settings)
-        await database.open()
-        app.state.database = database
+        owned = database is None
+        db = create_database(settings) if owned else database
+        if owned:
+            await db.open()
+        app.state.database = db
+        app.state.reader = Reader(db)
         # What exists now (modules, routes, models, the pool) lives as long as the process: take
         # it out of the cyclic collector's way, so its full collections (up to 50 ms, measured
         # under load) scan only what requests left behind. A collection here first found nothing
@@ -45,7 +56,8 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             gc.unfreeze()
-            await database.close()
+            if owned:
+                await db.close()
 
     app = FastAPI(
         title="configsvc",
@@ -54,7 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.migrations = migrations.discover(migrations.MIGRATIONS_DIR)
+    app.state.migrations = shipped
     app.include_router(health.router)
     app.include_router(applications.router, prefix=API_PREFIX)
     app.include_router(configurations.router, prefix=API_PREFIX)

@@ -3,8 +3,10 @@ import gc
 import pytest
 
 from configsvc.main import create_app
+from configsvc.migrations import MigrationError
 from configsvc.settings import Settings
 from test.client import app_client
+from test.fakes import NoDatabase
 
 pytestmark = pytest.mark.anyio
 
@@ -17,6 +19,25 @@ async def test_lifespan_opens_the_database_and_closes_it_on_shutdown(database_ur
         database = app.state.database
         assert database.max_size == 3
         assert (await client.get("/openapi.json")).status_code == 200
+
+    assert not database.is_open
+
+
+def test_a_service_without_its_migrations_refuses_to_start(tmp_path, monkeypatch):
+    monkeypatch.setattr("configsvc.migrations.MIGRATIONS_DIR", tmp_path)
+
+    with pytest.raises(MigrationError, match="no migration files found"):
+        create_app(Settings(_env_file=None))
+
+
+async def test_a_database_given_to_the_app_is_used_as_it_is():
+    database = NoDatabase()
+    app = create_app(Settings(_env_file=None), database=database)
+
+    async with app_client(app) as client:
+        assert app.state.database is database
+        assert (await client.get("/healthz")).status_code == 200
+        assert (await client.get("/readyz")).status_code == 503  # a pool never opened: unavailable
 
     assert not database.is_open
 

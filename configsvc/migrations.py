@@ -16,7 +16,16 @@ from pathlib import Path
 import psycopg2
 from psycopg2.extensions import connection
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+def _shipped_directory() -> Path:
+    """Where this code's migrations are: inside the package in an installed wheel (the build puts
+    the top-level `migrations/` there, see pyproject.toml), the top-level folder in a checkout."""
+    package = Path(__file__).resolve().parent
+    installed = package / "migrations_sql"
+    return installed if installed.is_dir() else package.parent / "migrations"
+
+
+MIGRATIONS_DIR = _shipped_directory()
 FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 # Any fixed 64-bit number works; this one spells "configsvc" loosely and is ours alone.
 ADVISORY_LOCK_KEY = 0x0C0F165C
@@ -102,8 +111,14 @@ def read_applied(conn: connection) -> list[AppliedMigration]:
 
 
 def apply(dsn: str, directory: Path = MIGRATIONS_DIR) -> list[MigrationFile]:
-    """Apply every pending file and return those applied (empty when up to date)."""
+    """Apply every pending file and return those applied (empty when up to date).
+
+    A folder with no migration at all is refused: it means the code lost its SQL (a broken
+    install), and applying nothing would leave an empty database that looks up to date.
+    """
     files = discover(directory)
+    if not files:
+        raise MigrationError(f"no migration files found in {directory}")
     lock_conn = psycopg2.connect(dsn)
     try:
         lock_conn.autocommit = True
@@ -163,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     """`python -m configsvc.migrations [apply|status]` against the configured database."""
     import argparse
 
-    from configsvc.embedded_postgres import database_url
+    from configsvc.embedded_postgres import EmbeddedPostgresMissing, database_url
     from configsvc.settings import SettingsError, load_settings
 
     parser = argparse.ArgumentParser(prog="migrate", description=main.__doc__)
@@ -177,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
                 print("\n".join(status(dsn, args.directory)) or "no migration files")
                 return 0
             applied = apply(dsn, args.directory)
-    except (MigrationError, SettingsError) as error:
+    except (MigrationError, SettingsError, EmbeddedPostgresMissing) as error:
         print(f"migrate: {error}", file=sys.stderr)
         return 1
     except psycopg2.Error as error:

@@ -1,9 +1,7 @@
-from datetime import UTC, datetime
-
 import pytest
 from pydantic import ValidationError
 
-from configsvc.schemas import Application, ApplicationWrite, Configuration, ConfigurationCreate, ConfigurationReplace
+from configsvc.schemas import ApplicationWrite, ConfigurationCreate, ConfigurationReplace
 
 APP = "01JD8X7Q5V9T0M3K2R6W4Y1Z8N"
 
@@ -60,23 +58,3 @@ def test_replace_refuses_an_explicit_null_application_id():
     assert error_types(ConfigurationReplace, {"application_id": None, "name": "p", "config": {}}) == [
         (("application_id",), "ulid_type")
     ]
-
-
-def test_a_response_from_a_row_serialises_exactly_like_a_validated_one():
-    now = datetime(2026, 11, 26, 6, 5, 4, 123456, tzinfo=UTC)
-    configuration = {
-        "id": "01JD8X7Q5V9T0M3K2R6W4Y1Z8N",
-        "application_id": "01JD8X7Q5V9T0M3K2R6W4Y1Z8M",
-        "name": "db",
-        "comments": None,
-        "config": {"pool": {"size": 5}, "hosts": ["a", "b"], "ratio": 0.5},
-        "version": 3,
-        "created_at": now,
-        "updated_at": now,
-    }
-    application = {k: configuration[k] for k in ("id", "name", "comments", "version", "created_at", "updated_at")}
-    application["configuration_ids"] = [configuration["id"]]
-
-    for model, row in ((Configuration, configuration), (Application, application)):
-        assert model.from_row(row).model_dump_json() == model.model_validate(row).model_dump_json()
-        assert model.from_row(row) == model.model_validate(row)

@@ -13,7 +13,7 @@ import psycopg2
 import uvicorn
 
 from configsvc import migrations
-from configsvc.embedded_postgres import database_url
+from configsvc.embedded_postgres import EmbeddedPostgresMissing, database_url
 from configsvc.logs import configure_logging
 from configsvc.main import create_app
 from configsvc.settings import Settings
@@ -55,7 +55,7 @@ def run(settings: Settings) -> int:
                 log_level=settings.log_level.lower(),
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             )
-    except StartupFailed as error:
+    except (StartupFailed, EmbeddedPostgresMissing) as error:
         log.error("cannot start: %s", error)
         return 1
     return 0
@@ -80,7 +80,7 @@ def serve(settings: Settings) -> int:
                 access_log=settings.log_level == "DEBUG",
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             )
-    except StartupFailed as error:
+    except (StartupFailed, EmbeddedPostgresMissing) as error:
         log.error("cannot start: %s", error)
         return 1
     return 0

@@ -1,35 +1,29 @@
 import asyncio
 from contextlib import AsyncExitStack
 
-import psycopg2
 import pytest
 from ulid import ULID
 
 from configsvc.errors import Conflict, NotFound
 from configsvc.unit_of_work import UnitOfWork
+from test.sql import sql
 
 pytestmark = pytest.mark.anyio
 
 
 def count(database_url: str, table: str) -> int:
-    conn = psycopg2.connect(database_url)
-    try:
-        with conn, conn.cursor() as cursor:
-            cursor.execute(
-                {
-                    "applications": "SELECT count(*) FROM applications",
-                    "configurations": "SELECT count(*) FROM configurations",
-                }[table]
-            )
-            return cursor.fetchone()[0]
-    finally:
-        conn.close()
+    statement = {
+        "applications": "SELECT count(*) FROM applications",
+        "configurations": "SELECT count(*) FROM configurations",
+    }[table]
+    return sql(database_url, statement)[0][0]
 
 
 async def create_pair(uow: UnitOfWork) -> None:
-    application = await uow.applications.create(id=str(ULID()), name="billing", comments=None)
+    application_id = str(ULID())
+    await uow.applications.create(id=application_id, name="billing", comments=None)
     await uow.configurations.create(
-        id=str(ULID()), application_id=application.id, name="production", comments=None, config={}
+        id=str(ULID()), application_id=application_id, name="production", comments=None, config={}
     )
 
 
@@ -52,7 +46,7 @@ async def test_an_error_rolls_back_both_repositories(database, database_url):
     async def write_then_fail() -> None:
         async with UnitOfWork(database) as uow:
             await create_pair(uow)
-            await uow.configurations.get(str(ULID()))
+            await uow.configurations.replace(str(ULID()), application_id=None, name="x", comments=None, config={})
             await uow.commit()
 
     with pytest.raises(NotFound):
@@ -72,13 +66,11 @@ async def test_explicit_rollback_discards_work_so_far(database, database_url):
 
 
 async def test_a_constraint_that_fails_at_commit_is_a_conflict(database, database_url):
-    conn = psycopg2.connect(database_url)
-    with conn, conn.cursor() as cursor:
-        cursor.execute(
-            "ALTER TABLE applications ADD CONSTRAINT test_name_unique_at_commit UNIQUE (comments)"
-            " DEFERRABLE INITIALLY DEFERRED"
-        )
-    conn.close()
+    sql(
+        database_url,
+        "ALTER TABLE applications ADD CONSTRAINT test_name_unique_at_commit UNIQUE (comments)"
+        " DEFERRABLE INITIALLY DEFERRED",
+    )
 
     async def two_same_comments() -> None:
         async with UnitOfWork(database) as uow:
@@ -93,9 +85,9 @@ async def test_a_constraint_that_fails_at_commit_is_a_conflict(database, databas
 
 
 async def test_the_connection_goes_back_to_the_pool(database):
-    for _ in range(database.max_size * 2):
+    for i in range(database.max_size * 2):
         async with UnitOfWork(database) as uow:
-            await uow.applications.list(limit=1)
+            await uow.applications.create(id=str(ULID()), name=f"never committed {i}", comments=None)
 
 
 async def test_no_connection_is_leased_until_the_first_query(database):

@@ -2,7 +2,7 @@
 
 import sys
 
-from configsvc.bench.runner import main
+from scripts.benchmark.runner import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -4,9 +4,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from test.tools import requires
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@requires("wrk")
 def test_bench_runs_end_to_end_prints_the_table_and_writes_json(tmp_path):
     env = os.environ | {
         "DATA_DIR": str(tmp_path),

@@ -1,12 +1,50 @@
+import asyncio
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from configsvc.views.reader import Reader
+from scripts.seed import DEMO, seed
+
+pytestmark = pytest.mark.anyio
+
+APPLICATIONS = len(DEMO)
+CONFIGURATIONS = sum(len(configurations) for _, configurations in DEMO.values())
+
+
+async def test_seed_creates_the_demo_data_once(database):
+    first = await seed(database)
+    second = await seed(database)
+
+    assert (first.applications_created, first.configurations_created) == (APPLICATIONS, CONFIGURATIONS)
+    assert (second.applications_created, second.configurations_created) == (0, 0)
+    reader = Reader(database)
+    billing = (await reader.applications(limit=1, after=None, name="billing")).json()[0]
+    detail = (await reader.application(billing["id"])).json()
+    configurations = [(await reader.configuration(config_id)).json() for config_id in detail["configuration_ids"]]
+    assert {c["name"] for c in configurations} == set(DEMO["billing"][1])
+
+
+async def test_concurrent_seeds_do_not_fail_or_duplicate(database):
+    reports = await asyncio.gather(seed(database), seed(database))
+
+    assert sum(r.applications_created for r in reports) == APPLICATIONS
+    assert sum(r.configurations_created for r in reports) == CONFIGURATIONS
+
+
+def test_demo_data_is_realistic_and_varied():
+    assert APPLICATIONS >= 4
+    assert all(configurations for _, configurations in DEMO.values())
+    assert any("staging" in configurations for _, configurations in DEMO.values())
+
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def seed(database_url: str) -> subprocess.CompletedProcess:
+def run_seed(database_url: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "scripts.seed"],
         cwd=ROOT,
@@ -19,8 +57,8 @@ def seed(database_url: str) -> subprocess.CompletedProcess:
 
 
 def test_seed_twice_migrates_first_and_adds_nothing_the_second_time(empty_database_url):
-    first = seed(empty_database_url)
-    second = seed(empty_database_url)
+    first = run_seed(empty_database_url)
+    second = run_seed(empty_database_url)
 
     assert first.returncode == 0, first.stderr
     assert "5 application(s) and 13 configuration(s) created" in first.stdout

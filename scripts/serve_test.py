@@ -2,8 +2,8 @@ import signal
 
 import httpx
 
-from configsvc.bench.runner import worker_pids
 from configsvc.embedded_postgres_test import postmaster_pid, wait_until_gone
+from scripts.benchmark.runner import worker_pids
 from test.serving import free_port, start, stop, wait_for_http
 
 

@@ -5,7 +5,8 @@ from typing import ClassVar
 
 import pytest
 
-from configsvc.db import Database, PooledConnection
+from configsvc.db.connection import PooledConnection
+from configsvc.db.pool import Database
 from configsvc.main import create_app
 from test.client import app_client, settings_for
 

@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from configsvc.ports import free_port  # noqa: F401  (re-exported for the tests)
+from scripts.ports import free_port  # noqa: F401  (re-exported for the tests)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,30 +1,25 @@
 """HTTP routes for applications."""
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
-from pydantic import TypeAdapter
 from ulid import ULID
 
 from configsvc.api.conditions import IfMatchHeader, expected_versions
-from configsvc.api.deps import REFUSE_REPEATED_QUERY_PARAMS, ReadUowDep, UowDep
+from configsvc.api.deps import REFUSE_REPEATED_QUERY_PARAMS, UowDep, reader
 from configsvc.api.idempotency import IdempotencyKey, idempotent
 from configsvc.api.problems import problem_responses
 from configsvc.api.responses import (
     CREATED_RESPONSES,
-    JSON,
     REPLACED_RESPONSES,
     documented_headers,
-    rendered_response,
-    resource_response,
+    page_response,
+    representation_response,
 )
 from configsvc.fields import Name, UlidId
 from configsvc.schemas import Application, ApplicationSummary, ApplicationWrite
 
 router = APIRouter(prefix="/applications", tags=["applications"])
-
-SUMMARIES = TypeAdapter(list[ApplicationSummary])
 
 ApplicationId = Annotated[UlidId, Path(description="The application's ULID (either case).")]
 
@@ -41,9 +36,10 @@ async def create_application(
     """Create an application; its URL is in the Location header. Send an Idempotency-Key to retry safely."""
 
     async def create() -> Response:
-        application = await uow.applications.create(id=str(ULID()), name=body.name, comments=body.comments)
-        location = request.url_for("get_application", application_id=application.id).path
-        return resource_response(application, status_code=status.HTTP_201_CREATED, location=location)
+        id = str(ULID())
+        application = await uow.applications.create(id=id, name=body.name, comments=body.comments)
+        location = request.url_for("get_application", application_id=id).path
+        return representation_response(application, status_code=status.HTTP_201_CREATED, location=location)
 
     return await idempotent(uow, request, idempotency_key, body, create)
 
@@ -53,9 +49,9 @@ async def create_application(
     response_model=Application,
     responses={200: {"headers": documented_headers()}} | problem_responses(404, 422),
 )
-async def get_application(*, application_id: ApplicationId, uow: ReadUowDep) -> Response:
+async def get_application(*, application_id: ApplicationId, request: Request) -> Response:
     """Fetch one application with the ids of its configurations."""
-    return rendered_response(await uow.applications.get_json(application_id))
+    return representation_response(await reader(request).application(application_id))
 
 
 @router.put(
@@ -70,7 +66,7 @@ async def replace_application(
     application = await uow.applications.replace(
         application_id, name=body.name, comments=body.comments, expected_versions=expected_versions(if_match)
     )
-    return resource_response(application)
+    return representation_response(application)
 
 
 @router.get(
@@ -81,20 +77,11 @@ async def replace_application(
 )
 async def list_applications(
     *,
-    uow: ReadUowDep,
     request: Request,
     limit: Annotated[int, Query(ge=1, le=1000, description="Page size.")] = 100,
     after: Annotated[UlidId | None, Query(description="Return applications whose id sorts after this one.")] = None,
     name: Annotated[Name | None, Query(description="Only the application with exactly this name.")] = None,
 ) -> Response:
     """List applications in id (creation) order; a Link header points to the next page."""
-    if name is not None:
-        # Names are unique: at most one application, and never a next page.
-        page = await uow.applications.list(limit=limit, after=after, name=name)
-        return Response(SUMMARIES.dump_json(page), media_type=JSON)
-    rendered = await uow.applications.list_json(limit=limit, after=after)
-    headers = {}
-    if rendered.next_after is not None:
-        query = urlencode({"limit": limit, "after": rendered.next_after})
-        headers["Link"] = f'<{request.url.path}?{query}>; rel="next"'
-    return Response(rendered.body, headers=headers, media_type=JSON)
+    page = await reader(request).applications(limit=limit, after=after, name=name)
+    return page_response(page, path=request.url.path, limit=limit, cursor_param="after")

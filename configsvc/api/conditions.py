@@ -40,10 +40,6 @@ IF_NONE_MATCH_OPENAPI = {
 }
 
 
-def etag(version: int) -> str:
-    return f'"{version}"'
-
-
 def _entity_tags(value: str, header: str) -> list[tuple[bool, str]] | None:
     """Parse a list of entity tags; None means `*`. Malformed lists are a 422 on the header."""
     if value.strip() == "*":
@@ -73,9 +69,9 @@ def expected_versions(if_match: str | None) -> list[int] | None:
     return [int(tag) for weak, tag in tags if not weak and VERSION_TAG.fullmatch(tag)]
 
 
-def none_match(if_none_match: str | None, version: int) -> bool:
-    """Whether If-None-Match lists the current version (weak comparison), or is `*`."""
+def none_match(if_none_match: str | None, current_etag: str) -> bool:
+    """Whether If-None-Match lists the current ETag (weak comparison: W/ is ignored), or is `*`."""
     if if_none_match is None:
         return False
     tags = _entity_tags(if_none_match, "if-none-match")
-    return tags is None or any(tag == str(version) for _, tag in tags)
+    return tags is None or any(f'"{tag}"' == current_etag for _, tag in tags)

@@ -1,28 +1,20 @@
 """HTTP routes for configurations and their revision history."""
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from ulid import ULID
 
-from configsvc.api.conditions import (
-    IF_NONE_MATCH,
-    IF_NONE_MATCH_OPENAPI,
-    IfMatchHeader,
-    etag,
-    expected_versions,
-    none_match,
-)
-from configsvc.api.deps import REFUSE_REPEATED_QUERY_PARAMS, ReadUowDep, UowDep
+from configsvc.api.conditions import IF_NONE_MATCH, IF_NONE_MATCH_OPENAPI, IfMatchHeader, expected_versions, none_match
+from configsvc.api.deps import REFUSE_REPEATED_QUERY_PARAMS, UowDep, reader
 from configsvc.api.idempotency import IdempotencyKey, idempotent
 from configsvc.api.problems import problem_responses
 from configsvc.api.responses import (
     CREATED_RESPONSES,
     REPLACED_RESPONSES,
     documented_headers,
-    rendered_response,
-    resource_response,
+    page_response,
+    representation_response,
 )
 from configsvc.fields import UlidId
 from configsvc.schemas import Configuration, ConfigurationCreate, ConfigurationReplace, Revision
@@ -45,15 +37,16 @@ async def create_configuration(
     """Create a configuration (version 1) in an application; its URL is in the Location header."""
 
     async def create() -> Response:
+        id = str(ULID())
         configuration = await uow.configurations.create(
-            id=str(ULID()),
+            id=id,
             application_id=body.application_id,
             name=body.name,
             comments=body.comments,
             config=body.config,
         )
-        location = request.url_for("get_configuration", configuration_id=configuration.id).path
-        return resource_response(configuration, status_code=status.HTTP_201_CREATED, location=location)
+        location = request.url_for("get_configuration", configuration_id=id).path
+        return representation_response(configuration, status_code=status.HTTP_201_CREATED, location=location)
 
     return await idempotent(uow, request, idempotency_key, body, create)
 
@@ -65,12 +58,12 @@ async def create_configuration(
     | problem_responses(404, 422),
     openapi_extra=IF_NONE_MATCH_OPENAPI,
 )
-async def get_configuration(*, configuration_id: ConfigurationId, uow: ReadUowDep, request: Request) -> Response:
+async def get_configuration(*, configuration_id: ConfigurationId, request: Request) -> Response:
     """Fetch one configuration; with If-None-Match naming its current ETag, a bodiless 304."""
-    rendered = await uow.configurations.get_json(configuration_id)
-    if none_match(request.headers.get(IF_NONE_MATCH), rendered.version):
-        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(rendered.version)})
-    return rendered_response(rendered)
+    configuration = await reader(request).configuration(configuration_id)
+    if none_match(request.headers.get(IF_NONE_MATCH), configuration.etag):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": configuration.etag})
+    return representation_response(configuration)
 
 
 @router.put(
@@ -90,36 +83,31 @@ async def replace_configuration(
         config=body.config,
         expected_versions=expected_versions(if_match),
     )
-    return resource_response(configuration)
+    return representation_response(configuration)
 
 
 @router.get(
     "/{configuration_id}/revisions",
+    response_model=list[Revision],
     responses=problem_responses(404, 422),
     dependencies=[REFUSE_REPEATED_QUERY_PARAMS],
 )
 async def list_revisions(
     *,
     configuration_id: ConfigurationId,
-    uow: ReadUowDep,
     request: Request,
-    response: Response,
     limit: Annotated[int, Query(ge=1, le=1000, description="Page size.")] = 100,
     before: Annotated[int | None, Query(ge=1, le=2_147_483_647, description="Only versions below this one.")] = None,
-) -> list[Revision]:
+) -> Response:
     """The configuration's revisions, newest first; a Link header points to the next (older) page."""
-    page = await uow.revisions.list(configuration_id, limit=limit + 1, before=before)
-    if len(page) > limit:
-        page = page[:limit]
-        query = {"limit": limit, "before": page[-1].version}
-        response.headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
-    return page
+    page = await reader(request).revisions(configuration_id, limit=limit, before=before)
+    return page_response(page, path=request.url.path, limit=limit, cursor_param="before")
 
 
-@router.get("/{configuration_id}/revisions/{version}", responses=problem_responses(404, 422))
-async def get_revision(*, configuration_id: ConfigurationId, version: Version, uow: ReadUowDep) -> Revision:
+@router.get("/{configuration_id}/revisions/{version}", response_model=Revision, responses=problem_responses(404, 422))
+async def get_revision(*, configuration_id: ConfigurationId, version: Version, request: Request) -> Response:
     """One revision (immutable; no ETag)."""
-    return await uow.revisions.get(configuration_id, version)
+    return representation_response(await reader(request).revision(configuration_id, version))
 
 
 @router.post(
@@ -134,4 +122,4 @@ async def restore_revision(
     configuration = await uow.configurations.restore(
         configuration_id, version, expected_versions=expected_versions(if_match)
     )
-    return resource_response(configuration)
+    return representation_response(configuration)

@@ -2,13 +2,14 @@ import asyncio
 from contextlib import asynccontextmanager
 from types import SimpleNamespace
 
-import psycopg2
 import pytest
+from fastapi import Request
 from ulid import ULID
 
-from configsvc.api.deps import ReadUowDep, UowDep, get_uow
+from configsvc.api.deps import UowDep, get_uow, reader
 from configsvc.main import create_app
 from test.client import app_client, settings_for
+from test.sql import sql
 
 pytestmark = pytest.mark.anyio
 
@@ -18,16 +19,6 @@ $$ BEGIN RAISE EXCEPTION 'rejected at commit'; END $$;
 CREATE CONSTRAINT TRIGGER reject_at_commit AFTER INSERT ON applications
 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION reject_at_commit();
 """
-
-
-def sql(database_url: str, statement: str) -> list[tuple]:
-    conn = psycopg2.connect(database_url)
-    try:
-        with conn, conn.cursor() as cursor:
-            cursor.execute(statement)
-            return cursor.fetchall() if cursor.description else []
-    finally:
-        conn.close()
 
 
 async def test_a_failed_commit_is_an_error_response_and_leaves_no_row(client, database_url):
@@ -115,15 +106,17 @@ async def test_reads_run_without_a_transaction_and_writes_within_one(database_ur
     app = create_app(settings_for(database_url))
     seen: list[bool] = []
 
+    async def record(session) -> None:
+        await session.fetch_one("SELECT 1")
+        seen.append(session.connection.autocommit)
+
     @app.get("/test/autocommit")
-    async def read(*, uow: ReadUowDep) -> None:
-        await uow.applications.list(limit=1)
-        seen.append(uow._session.connection.autocommit)
+    async def read(*, request: Request) -> None:
+        await reader(request)._read(record)
 
     @app.post("/test/transaction")
     async def write(*, uow: UowDep) -> None:
-        await uow.applications.list(limit=1)
-        seen.append(uow._session.connection.autocommit)
+        await record(uow._session)
 
     async with app_client(app) as client:
         await client.get("/test/autocommit")

@@ -1,16 +1,14 @@
 """Liveness and readiness probes, outside /api/v1 and cheap enough to poll every second."""
 
-import psycopg2
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
+from configsvc.api.deps import reader
 from configsvc.api.problems import problem_responses
 from configsvc.errors import ServiceUnavailable
 from configsvc.migrations import MigrationFile
 
 router = APIRouter(tags=["health"])
-
-SELECT_APPLIED = "SELECT version, checksum FROM migrations"
 
 
 class Health(BaseModel):
@@ -31,12 +29,7 @@ async def healthz() -> Health:
 async def readyz(request: Request) -> Health:
     """Readiness: the database answers and every migration this code ships is applied."""
     expected: list[MigrationFile] = request.app.state.migrations
-    async with request.app.state.database.lease(autocommit=True) as session:
-        try:
-            rows = await session.fetch_all(SELECT_APPLIED)
-        except psycopg2.errors.UndefinedTable:
-            rows = []
-    applied = {(row["version"], row["checksum"]) for row in rows}
+    applied = await reader(request).applied_migrations()
     missing = [file for file in expected if (file.version, file.checksum) not in applied]
     if missing:
         raise NotReady(f"{len(missing)} migration(s) not applied; run `make migrate`")

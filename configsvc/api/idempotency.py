@@ -56,7 +56,7 @@ async def idempotent(
     if stored is not None:
         if stored.request_hash != request_hash:
             raise IdempotencyKeyReused(
-                "this Idempotency-Key was used with a different request body", loc=("header", "idempotency-key")
+                "this Idempotency-Key was used with a different request body", field="idempotency-key"
             )
         return Response(stored.body, status_code=stored.status, headers=stored.headers | {REPLAYED_HEADER: "true"})
     response = await create()

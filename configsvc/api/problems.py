@@ -87,6 +87,17 @@ def problem_response(
     return Response(content, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
+# Request headers that domain errors can name; every other field is one of the body's.
+HEADER_FIELDS = {"idempotency-key"}
+
+
+def location(field: str | None) -> list[str]:
+    """Where a field named by a domain error sits in the request (`loc` of RFC 9457 errors)."""
+    if field is None:
+        return []
+    return ["header" if field in HEADER_FIELDS else "body", field]
+
+
 def _domain_status(error: DomainError) -> tuple[int, str]:
     for cls in type(error).__mro__:
         if cls in DOMAIN_ERRORS:
@@ -97,7 +108,7 @@ def _domain_status(error: DomainError) -> tuple[int, str]:
 async def domain_error_handler(request: Request, error: Exception) -> Response:
     assert isinstance(error, DomainError)
     status, slug = _domain_status(error)
-    errors = [{"loc": list(error.loc), "msg": error.message, "type": slug}] if status == 422 else None
+    errors = [{"loc": location(error.field), "msg": error.message, "type": slug}] if status == 422 else None
     headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
     extensions = {"current_version": error.current_version} if isinstance(error, PreconditionFailed) else None
     return problem_response(

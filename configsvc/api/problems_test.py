@@ -1,15 +1,29 @@
 import pytest
 
-from configsvc.api.problems import PROBLEM_MEDIA_TYPE, problem_components, problem_response, problem_responses
-from configsvc.errors import Conflict, DatabaseUnavailable, InvalidChange, NotFound, PoolExhausted, UnknownReference
-from configsvc.main import create_app
-from test.client import app_client, settings_for
+from configsvc.api.problems import (
+    PROBLEM_MEDIA_TYPE,
+    location,
+    problem_components,
+    problem_response,
+    problem_responses,
+)
+from configsvc.errors import (
+    Conflict,
+    ConstraintViolated,
+    DatabaseUnavailable,
+    InvalidChange,
+    NotFound,
+    PoolExhausted,
+    UnknownReference,
+)
+from test.client import app_client
+from test.fakes import app_without_database
 
 pytestmark = pytest.mark.anyio
 
 
-async def raising_client(database_url, error: Exception):
-    app = create_app(settings_for(database_url))
+async def raising_client(error: Exception):
+    app = app_without_database()
 
     @app.get("/test/raise")
     async def raise_it() -> None:
@@ -23,14 +37,15 @@ async def raising_client(database_url, error: Exception):
     [
         (NotFound("no such thing"), 404),
         (Conflict("taken"), 409),
-        (UnknownReference("unknown", loc=("body", "application_id")), 422),
-        (InvalidChange("immutable", loc=("body", "application_id")), 422),
+        (ConstraintViolated("some_check", "check"), 409),
+        (UnknownReference("unknown", field="application_id"), 422),
+        (InvalidChange("immutable", field="application_id"), 422),
         (PoolExhausted("busy"), 503),
         (DatabaseUnavailable("down"), 503),
     ],
 )
-async def test_domain_errors_map_to_problem_details(database_url, error, status):
-    async with await raising_client(database_url, error) as client:
+async def test_domain_errors_map_to_problem_details(error, status):
+    async with await raising_client(error) as client:
         response = await client.get("/test/raise")
 
     body = response.json()
@@ -43,6 +58,24 @@ async def test_domain_errors_map_to_problem_details(database_url, error, status)
     assert ("errors" in body) == (status == 422)
     if status == 503:
         assert response.headers["retry-after"] == "1"
+    if status == 422:
+        assert body["errors"] == [
+            {"loc": ["body", "application_id"], "msg": error.message, "type": body["errors"][0]["type"]}
+        ]
+
+
+def test_a_named_field_is_located_in_the_body_or_among_the_headers():
+    assert location("application_id") == ["body", "application_id"]
+    assert location("idempotency-key") == ["header", "idempotency-key"]
+    assert location(None) == []
+
+
+async def test_a_route_needing_the_database_is_a_503_when_there_is_none():
+    async with app_client(app_without_database()) as client:
+        response = await client.get("/api/v1/applications")
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
 
 
 def test_problem_response_has_the_rfc_9457_members():

@@ -1,31 +1,32 @@
-"""Single-resource responses: the JSON body with its strong ETag (and Location on create)."""
+"""Responses carrying a representation: its bytes as rendered, its strong ETag (and Location on create)."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Response
-from pydantic import BaseModel
 
-from configsvc.api.conditions import etag
 from configsvc.api.problems import problem_responses
-from configsvc.db import RenderedResource
+from configsvc.representations import Page, Representation
 
 JSON = "application/json"
 
 
-class Versioned(BaseModel):
-    version: int
-
-
-def resource_response(model: Versioned, *, status_code: int = 200, location: str | None = None) -> Response:
-    headers = {"ETag": etag(model.version)}
+def representation_response(
+    representation: Representation, *, status_code: int = 200, location: str | None = None
+) -> Response:
+    headers = {} if representation.etag is None else {"ETag": representation.etag}
     if location is not None:
         headers["Location"] = location
-    return Response(model.model_dump_json().encode(), status_code=status_code, headers=headers, media_type=JSON)
+    return Response(representation.body, status_code=status_code, headers=headers, media_type=JSON)
 
 
-def rendered_response(rendered: RenderedResource) -> Response:
-    """A resource whose JSON PostgreSQL rendered: the bytes go out as they are."""
-    return Response(rendered.body, headers={"ETag": etag(rendered.version)}, media_type=JSON)
+def page_response(page: Page, *, path: str, limit: int, cursor_param: str) -> Response:
+    """A page of a collection; while more remain, a `Link` to the next one (same limit, the cursor after)."""
+    headers = {}
+    if page.next_cursor is not None:
+        query = urlencode({"limit": limit, cursor_param: page.next_cursor})
+        headers["Link"] = f'<{path}?{query}>; rel="next"'
+    return Response(page.body, headers=headers, media_type=JSON)
 
 
 def documented_headers(*, location: bool = False, replay: bool = False) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from psycopg2.extras import Json
 
-from configsvc.db import Queries
+from configsvc.db.session import Session
 
 # Claim the key. ON CONFLICT waits for a concurrent transaction holding the same key, so two
 # retries in flight are serialised: the second sees the first's outcome. Keys are kept 24 hours:
@@ -48,7 +48,7 @@ class StoredResponse:
 
 
 class IdempotencyRepository:
-    def __init__(self, session: Queries) -> None:
+    def __init__(self, session: Session) -> None:
         self._session = session
 
     async def claim(self, *, method: str, path: str, key: str, request_hash: str) -> StoredResponse | None:

@@ -1,42 +1,18 @@
 import asyncio
 import os
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import suppress
 
 import psycopg2
 import pytest
 
-from configsvc.db import Database, Pool, PooledConnection, Prepared
+from configsvc.db.connection import PooledConnection
+from configsvc.db.pool import Database, Pool
 from configsvc.errors import DatabaseUnavailable, PoolExhausted
+from test.pools import backend_pid, open_database
+from test.sql import sql
 
 pytestmark = pytest.mark.anyio
-
-
-@asynccontextmanager
-async def open_database(dsn: str, **overrides: object) -> AsyncIterator[Database]:
-    options = {"min_size": 0, "max_size": 2, "lease_timeout": 2.0, "statement_timeout_ms": 5000} | overrides
-    database = Database(dsn, **options)
-    await database.open()
-    try:
-        yield database
-    finally:
-        await database.close()
-
-
-def admin(dsn: str, statement: str, params: tuple = ()) -> list[tuple]:
-    conn = psycopg2.connect(dsn)
-    try:
-        with conn, conn.cursor() as cursor:
-            cursor.execute(statement, params)
-            return cursor.fetchall()
-    finally:
-        conn.close()
-
-
-async def backend_pid(database: Database) -> int:
-    async with database.lease() as session:
-        return (await session.fetch_one("SELECT pg_backend_pid() AS pid"))["pid"]
 
 
 async def test_sessions_run_in_utc_with_the_statement_timeout_and_dict_rows(database_url):
@@ -82,7 +58,7 @@ async def test_lease_times_out_with_a_domain_error_when_the_pool_is_exhausted(da
 async def test_connection_closed_while_idle_is_never_handed_out(database_url):
     async with open_database(database_url, max_size=1) as database:
         first = await backend_pid(database)
-        admin(database_url, "SELECT pg_terminate_backend(%s, 5000)", (first,))
+        sql(database_url, "SELECT pg_terminate_backend(%s, 5000)", (first,))
 
         # No request pays for the dead connection: checkout notices and connects anew.
         assert await backend_pid(database) != first
@@ -96,7 +72,7 @@ async def test_connection_broken_during_use_is_discarded_not_handed_out_again(da
             nonlocal first
             async with database.lease() as session:
                 first = (await session.fetch_one("SELECT pg_backend_pid() AS pid"))["pid"]
-                admin(database_url, "SELECT pg_terminate_backend(%s, 5000)", (first,))
+                sql(database_url, "SELECT pg_terminate_backend(%s, 5000)", (first,))
                 await session.fetch_one("SELECT 1")
 
         with pytest.raises(DatabaseUnavailable):
@@ -106,9 +82,9 @@ async def test_connection_broken_during_use_is_discarded_not_handed_out_again(da
 
 
 async def test_a_silent_server_is_given_up_on_after_the_statement_timeout_and_grace(database_url, monkeypatch):
-    monkeypatch.setattr("configsvc.db.CALL_GRACE_SECONDS", 0.2)
+    monkeypatch.setattr("configsvc.db.pool.CALL_GRACE_SECONDS", 0.2)
     async with open_database(database_url, statement_timeout_ms=60_000) as database:
-        database._call_timeout = 0.3  # as if the server stopped answering
+        database.call_timeout = 0.3  # as if the server stopped answering
         started = time.monotonic()
         with pytest.raises(DatabaseUnavailable, match="did not answer in time"):
             async with database.lease() as session:
@@ -145,7 +121,7 @@ async def test_cancelled_request_cancels_its_statement_and_frees_the_connection(
         async with database.lease() as session:
             assert await session.fetch_one("SELECT 1 AS one") == {"one": 1}
         assert time.monotonic() - started < 2
-        sleeping = admin(
+        sleeping = sql(
             database_url,
             "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'",
         )
@@ -218,36 +194,6 @@ async def test_autocommit_leases_skip_the_transaction_and_are_reset_on_return(da
             assert session.connection.autocommit is False
 
 
-def test_prepared_statements_number_their_named_parameters_in_order_of_first_use():
-    statement = Prepared("by_two", "SELECT %(b)s::int + %(a)s::int + %(b)s::int AS total")
-
-    assert statement.prepare_sql == "PREPARE by_two AS SELECT $1::int + $2::int + $1::int AS total"
-    assert statement.execute_sql == "EXECUTE by_two (%(b)s, %(a)s)"
-
-
-async def test_a_prepared_statement_is_prepared_once_per_connection(database_url):
-    statement = Prepared("test_sum", "SELECT %(a)s::int + %(b)s::int AS total")
-    async with open_database(database_url, max_size=1) as database:
-        for a in range(3):
-            async with database.lease() as session:
-                assert await session.fetch_one(statement, {"a": a, "b": 10}) == {"total": a + 10}
-        async with database.lease() as session:
-            prepared = await session.fetch_all("SELECT name FROM pg_prepared_statements")
-
-    assert prepared == [{"name": "test_sum"}]
-
-
-async def test_a_new_connection_prepares_again(database_url):
-    statement = Prepared("test_again", "SELECT 1 AS one")
-    async with open_database(database_url, max_size=1) as database:
-        first = await backend_pid(database)
-        async with database.lease() as session:
-            await session.fetch_one(statement)
-        admin(database_url, "SELECT pg_terminate_backend(%s, 5000)", (first,))
-        async with database.lease() as session:
-            assert await session.fetch_one(statement) == {"one": 1}
-
-
 async def test_connections_with_descriptors_above_1023_are_not_mistaken_for_dead(database_url):
     spare = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
     try:
@@ -304,9 +250,9 @@ async def test_an_idle_connection_goes_back_without_a_task_or_a_hop(database_url
         slow_releases = []
         slow_release = database._release
 
-        async def recording_release(session, discard):
+        async def recording_release(session):
             slow_releases.append(session.connection.info.transaction_status)
-            await slow_release(session, discard)
+            await slow_release(session)
 
         monkeypatch.setattr(database, "_release", recording_release)
         async with database.lease(autocommit=True) as session:

@@ -1,6 +1,6 @@
 import socket
 
-from configsvc.ports import free_port
+from scripts.ports import free_port
 
 
 def test_the_port_can_be_bound_on_loopback():

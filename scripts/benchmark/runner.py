@@ -20,10 +20,10 @@ from psycopg2 import sql
 from psycopg2.extensions import make_dsn
 
 from configsvc import migrations
-from configsvc.bench.tools import Measurement, require_wrk, run_pgbench, run_wrk
-from configsvc.bench.workloads import CEILING, LOAD_DATA, Scenario, lua_script, scenarios
 from configsvc.embedded_postgres import embedded_postgres
-from configsvc.ports import free_port
+from scripts.benchmark.tools import Measurement, require_wrk, run_pgbench, run_wrk
+from scripts.benchmark.workloads import CEILING, LOAD_DATA, Scenario, lua_script, scenarios
+from scripts.ports import free_port
 
 DATABASE = "configsvc_bench"
 

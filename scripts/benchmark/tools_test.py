@@ -4,8 +4,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from configsvc.bench.tools import WRK_MISSING, parse_pgbench, parse_wrk, require_wrk, run_wrk
-from configsvc.bench.workloads import CEILING, lua_script, scenarios
+from scripts.benchmark.tools import WRK_MISSING, parse_pgbench, parse_wrk, require_wrk, run_wrk
+from scripts.benchmark.workloads import CEILING, lua_script, scenarios
+from test.tools import requires
 
 PGBENCH_OUTPUT = """pgbench (16.14)
 transaction type: script.sql
@@ -84,6 +85,7 @@ def test_wrk_is_required_with_install_instructions(monkeypatch):
     assert "apt-get install wrk" in WRK_MISSING
 
 
+@requires("wrk")
 def test_every_wrk_script_runs_and_reports(stub_url):
     plan = [CEILING, *scenarios(10, 100)]
     with ThreadPoolExecutor(len(plan)) as pool:  # one second for all of them

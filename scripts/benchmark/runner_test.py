@@ -2,9 +2,9 @@ import os
 import subprocess
 import sys
 
-from configsvc.bench.runner import BenchSettings, format_table, rss_mb, service_environment, summarise, worker_pids
-from configsvc.bench.tools import Measurement
-from configsvc.bench.workloads import CEILING, scenarios
+from scripts.benchmark.runner import BenchSettings, format_table, rss_mb, service_environment, summarise, worker_pids
+from scripts.benchmark.tools import Measurement
+from scripts.benchmark.workloads import CEILING, scenarios
 
 
 def test_settings_come_from_the_environment(monkeypatch):

@@ -1,9 +1,9 @@
 import psycopg2
 import pytest
 
-from configsvc.bench.tools import run_pgbench
-from configsvc.bench.workloads import LOAD_DATA, scenarios
 from configsvc.fields import canonical_ulid
+from scripts.benchmark.tools import run_pgbench
+from scripts.benchmark.workloads import LOAD_DATA, scenarios
 
 PLAN = scenarios(20, 200)
 

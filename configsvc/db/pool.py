@@ -1,0 +1,227 @@
+"""Pooled psycopg2 connections, leased with `async with`, every blocking call on an executor."""
+
+import asyncio
+import math
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager, suppress
+
+import psycopg2
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE, TRANSACTION_STATUS_UNKNOWN, connection
+from psycopg2.extras import RealDictCursor
+from psycopg2.pool import PoolError, ThreadedConnectionPool
+
+from configsvc.db.connection import CONNECTION_ERRORS, PooledConnection, looks_dead
+from configsvc.db.session import Session
+from configsvc.errors import DatabaseUnavailable, PoolExhausted
+
+# How much longer than statement_timeout a call may take before the caller stops waiting
+# (the server enforces statement_timeout; this covers a server or network that went silent).
+CALL_GRACE_SECONDS = 2.0
+
+
+class Pool(ThreadedConnectionPool):
+    """ThreadedConnectionPool that can take an idle connection back without ever waiting.
+
+    The pool holds its lock while it opens a new connection (up to connect_timeout), so a plain
+    putconn() on the event loop could stall every request behind a slow connect.
+    """
+
+    def putconn_nowait(self, conn: connection) -> bool:
+        """Put an idle connection back if the pool's lock is free right now; False otherwise."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            self._putconn(conn)
+        finally:
+            self._lock.release()
+        return True
+
+
+class Database:
+    """A ThreadedConnectionPool guarded by an asyncio semaphore sized to its maximum.
+
+    psycopg2's pool raises PoolError at once when exhausted; the semaphore makes callers
+    wait (asynchronously, up to the lease timeout) instead, so PoolError never escapes.
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        min_size: int,
+        max_size: int,
+        lease_timeout: float,
+        statement_timeout_ms: int,
+        connection_factory: type[PooledConnection] = PooledConnection,
+    ) -> None:
+        self._dsn = dsn
+        self._connection_factory = connection_factory
+        self._min_size = min_size
+        self._max_size = max_size
+        self._lease_timeout = lease_timeout
+        self._statement_timeout_ms = statement_timeout_ms
+        self._slots = asyncio.Semaphore(max_size)
+        # A few spare threads so releases and cancels are never stuck behind queries.
+        self.executor = ThreadPoolExecutor(max_workers=max_size + 4, thread_name_prefix="configsvc-db")
+        self.call_timeout = statement_timeout_ms / 1000 + CALL_GRACE_SECONDS
+        self._pool: Pool | None = None
+
+    @property
+    def max_size(self) -> int:
+        return self._max_size
+
+    @property
+    def is_open(self) -> bool:
+        return self._pool is not None
+
+    async def open(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            self._pool = await loop.run_in_executor(self.executor, self._create_pool)
+        except CONNECTION_ERRORS as error:
+            raise DatabaseUnavailable("cannot connect to the database") from error
+
+    def _create_pool(self) -> Pool:
+        pool = Pool(
+            self._min_size,
+            self._max_size,
+            self._dsn,
+            cursor_factory=RealDictCursor,
+            application_name="configsvc",
+            options=f"-c timezone=UTC -c statement_timeout={self._statement_timeout_ms}",
+            connect_timeout=max(1, math.ceil(self._lease_timeout)),
+            # Over TCP, notice a vanished server within ~25 s even while waiting for a reply.
+            keepalives=1,
+            keepalives_idle=10,
+            keepalives_interval=5,
+            keepalives_count=3,
+            connection_factory=self._connection_factory,
+        )
+        # The pool opens `minconn` connections up front, but putconn() also closes every
+        # returned connection beyond `minconn`: raising it afterwards keeps up to max_size
+        # connections warm without opening them all at start-up.
+        pool.minconn = self._max_size
+        return pool
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await asyncio.get_running_loop().run_in_executor(self.executor, pool.closeall)
+        await asyncio.to_thread(self.executor.shutdown, wait=True)
+
+    @asynccontextmanager
+    async def lease(self, *, autocommit: bool = False, deferred: bool = False) -> AsyncIterator[Session]:
+        """Lend one connection; it goes back rolled back, or closed if it may be broken.
+
+        The pool slot is taken here (waiting asynchronously up to the lease timeout), or with
+        `deferred` at the session's first call, so that a unit of work whose request turns out
+        invalid never waits for one. The connection is checked out by that first call's hop.
+        """
+        if self._pool is None:
+            raise DatabaseUnavailable("the database pool is closed")
+        session = Session(self, autocommit=autocommit)
+        if not deferred:
+            await self.take_slot()
+            session.holds_slot = True
+        try:
+            yield session
+        finally:
+            if not self._release_now(session):
+                # Shielded: a second cancellation must not leak the connection or the slot.
+                await asyncio.shield(asyncio.ensure_future(self._release(session)))
+
+    async def take_slot(self) -> None:
+        if self._pool is None:
+            raise DatabaseUnavailable("the database pool is closed")
+        if not self._slots.locked():
+            await self._slots.acquire()  # a free slot: taken at once, no timer needed
+            return
+        try:
+            async with asyncio.timeout(self._lease_timeout):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise PoolExhausted(f"no database connection became free within {self._lease_timeout:g} s") from None
+
+    def checkout(self) -> connection:
+        """A working connection from the pool (on the executor: it may have to connect)."""
+        pool = self._pool
+        if pool is None:
+            raise DatabaseUnavailable("the database pool is closed")
+        for _ in range(self._max_size + 1):
+            try:
+                conn = pool.getconn()
+            except PoolError as error:
+                raise DatabaseUnavailable("the database pool is closed") from error
+            except CONNECTION_ERRORS as error:
+                raise DatabaseUnavailable("cannot connect to the database") from error
+            if not looks_dead(conn):
+                return conn
+            # Typically every idle connection after a server restart: drop each, then connect anew.
+            pool.putconn(conn, close=True)
+        raise DatabaseUnavailable("cannot get a working database connection")
+
+    def _release_now(self, session: Session) -> bool:
+        """The common release, with nothing to wait for: no call in flight and the connection idle
+        (or never checked out). An idle connection goes back as bookkeeping with no I/O, so on the
+        loop, unless the pool's lock is held (it may be opening a connection). False when
+        `_release` must do it."""
+        if not session.holds_slot:
+            return True
+        if session.pending is not None:
+            return False
+        conn = session.connection
+        if conn is not None:
+            pool = self._pool
+            try:
+                idle = not session.broken and conn.closed == 0
+                idle = idle and conn.info.transaction_status == TRANSACTION_STATUS_IDLE
+                if not idle or pool is None:
+                    return False
+                conn.autocommit = False
+                if not pool.putconn_nowait(conn):
+                    return False
+            except (psycopg2.Error, PoolError):
+                return False  # the slow path looks again, and closes what it cannot return
+        self._slots.release()
+        return True
+
+    async def _release(self, session: Session) -> None:
+        try:
+            pending = session.pending
+            if pending is not None:
+                session.abandoned.set()
+                # The caller went away mid-call: cancel the statement server-side and wait for
+                # the thread, so the connection is never handed out while still busy.
+                # PQcancel opens a connection of its own: it blocks, so it runs on the executor.
+                if session.connection is not None:
+                    with suppress(psycopg2.Error):
+                        await asyncio.wrap_future(self.executor.submit(session.connection.cancel))
+                with suppress(BaseException):
+                    await asyncio.wrap_future(pending)
+            if session.connection is not None:
+                await asyncio.wrap_future(self.executor.submit(self._put_back, session.connection, session.broken))
+        finally:
+            self._slots.release()
+
+    def _put_back(self, conn: connection, discard: bool) -> None:
+        """On the executor: roll back what is open, then return the connection, or close it."""
+        if not discard and not conn.closed:
+            status = conn.info.transaction_status
+            if status == TRANSACTION_STATUS_UNKNOWN:
+                discard = True
+            elif status != TRANSACTION_STATUS_IDLE:
+                try:
+                    conn.rollback()
+                except psycopg2.Error:
+                    discard = True
+        pool = self._pool
+        try:
+            if pool is None:
+                raise PoolError("the pool is closed")
+            if not discard and not conn.closed:
+                conn.autocommit = False
+            pool.putconn(conn, close=discard or bool(conn.closed))
+        except (PoolError, psycopg2.Error):
+            with suppress(psycopg2.Error):
+                conn.close()

@@ -1,0 +1,101 @@
+"""The one definition of each JSON representation the API returns, and of how it is rendered.
+
+A representation is the fields below, in this order, rendered by PostgreSQL's `row_to_json`:
+compact JSON, strings escaped exactly as Python's `json` would, `config` as jsonb prints it. Every
+route selects the same fields and renders them the same way, reads and writes alike, so one version
+of a resource is one byte sequence, whichever route returns it (the strong ETag depends on that).
+The Pydantic models in `schemas.py` describe the same shapes for OpenAPI; a test holds them equal.
+
+Every SQL text here is assembled from constants at import time, never from input.
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from configsvc.db.statements import Row
+
+# RFC 3339 in UTC with microseconds (2026-11-26T06:05:04.123456Z): the one timestamp format.
+_TIMESTAMP = """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+
+
+def timestamp(column: str) -> str:
+    return _TIMESTAMP.format(column)
+
+
+# Select-lists over a table aliased as below (c: configurations, a: applications, r: revisions).
+CONFIGURATION_FIELDS = (
+    "c.id, c.application_id, c.name, c.comments, c.config, c.version, "
+    f"{timestamp('c.created_at')} AS created_at, {timestamp('c.updated_at')} AS updated_at"
+)
+APPLICATION_SUMMARY_FIELDS = (
+    "a.id, a.name, a.comments, a.version, "
+    f"{timestamp('a.created_at')} AS created_at, {timestamp('a.updated_at')} AS updated_at"
+)
+# The ids of the application's configurations in id (creation) order, read from the
+# (application_id, id) index in the same statement.
+APPLICATION_FIELDS = (
+    f"{APPLICATION_SUMMARY_FIELDS}, "
+    "array_to_json(ARRAY(SELECT k.id FROM configurations k WHERE k.application_id = a.id ORDER BY k.id))"
+    " AS configuration_ids"
+)
+REVISION_FIELDS = (
+    f"r.configuration_id, r.version, r.name, r.comments, r.config, {timestamp('r.created_at')} AS created_at"
+)
+
+
+def one(fields: str, source: str) -> str:
+    """SQL giving, for each row of `source` (the rest of a SELECT after its field list: FROM, WHERE,
+    ...), its `version` and its representation as `body`."""
+    return f"SELECT shown.version, row_to_json(shown)::text AS body FROM (SELECT {fields} {source}) shown"
+
+
+def page(fields: str, source: str, *, order: str, last: str) -> str:
+    """SQL giving one page as a JSON array (`body`), the cursor of its last row (`last`, an aggregate
+    such as `max(id)`) and whether more rows follow (`more`). `source` ends with ORDER BY `order`;
+    the page is %(limit)s rows, and one more is read to know whether there is a next page.
+    string_agg keeps the array compact."""
+    return f"""
+WITH candidates AS (SELECT {fields} {source} LIMIT %(limit)s + 1),
+     shown AS (SELECT * FROM candidates ORDER BY {order} LIMIT %(limit)s)
+SELECT (SELECT '[' || coalesce(string_agg(row_to_json(shown)::text, ',' ORDER BY {order}), '') || ']'
+        FROM shown) AS body,
+       (SELECT {last} FROM shown) AS last,
+       (SELECT count(*) FROM candidates) > %(limit)s AS more
+"""
+
+
+def etag(version: int) -> str:
+    """The strong entity tag of a resource's representation at this version."""
+    return f'"{version}"'
+
+
+@dataclass(frozen=True, slots=True)
+class Representation:
+    """One resource's JSON as sent, and its strong ETag (None for revisions, which carry none)."""
+
+    body: bytes
+    etag: str | None
+
+    @classmethod
+    def from_row(cls, row: Row, *, versioned: bool = True) -> "Representation":
+        return cls(row["body"].encode(), etag(row["version"]) if versioned else None)
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page of a collection as a JSON array, with the cursor of the next page while more remain."""
+
+    body: bytes
+    next_cursor: str | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> "Page":
+        more = row["more"] and row["last"] is not None
+        return cls(row["body"].encode(), str(row["last"]) if more else None)
+
+    def json(self) -> Any:
+        return json.loads(self.body)
