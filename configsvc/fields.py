@@ -76,9 +76,56 @@ UlidId = Annotated[
         }
     ),
 ]
-Name = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(check_text)]
-Comments = Annotated[str | None, Field(max_length=1024), AfterValidator(lambda v: v if v is None else check_text(v))]
-ConfigObject = Annotated[dict[str, Any], AfterValidator(check_config)]
+# The text rules in the schema too (so generated data and clients know them): no NUL characters.
+# Lone surrogates cannot be written in JSON text that a client would produce, so they are left out.
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+Name = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=256,
+        description="1 to 256 characters; no NUL characters.",
+        json_schema_extra={"pattern": NO_NUL_PATTERN},
+    ),
+    AfterValidator(check_text),
+]
+_CommentText = Annotated[str, Field(max_length=1024, json_schema_extra={"pattern": NO_NUL_PATTERN})]
+Comments = Annotated[
+    _CommentText | None,
+    Field(description="At most 1024 characters; no NUL characters."),
+    AfterValidator(lambda v: v if v is None else check_text(v)),
+]
+# One shared schema component for every `config` (create, replace, configuration, revision), so a
+# generated client has one type for it. Pydantic resolves every $ref it sees, so its schemas carry
+# a marker that the OpenAPI document replaces with CONFIG_REF (see `main._openapi`).
+CONFIG_REF = {"$ref": "#/components/schemas/Config"}
+CONFIG_MARKER = "x-configsvc-config"
+ConfigObject = Annotated[dict[str, Any], AfterValidator(check_config), WithJsonSchema({CONFIG_MARKER: True})]
+ConfigValue = Annotated[dict[str, Any], WithJsonSchema({CONFIG_MARKER: True})]
+CONFIG_COMPONENTS: dict[str, Any] = {
+    "Config": {
+        "title": "Config",
+        "description": (
+            f"A JSON object of name/value pairs: any JSON values inside, nested at most {MAX_CONFIG_DEPTH} levels; "
+            "no NUL characters in names or strings, and only finite numbers."
+        ),
+        "type": "object",
+        "propertyNames": {"pattern": NO_NUL_PATTERN},
+        "additionalProperties": {"$ref": "#/components/schemas/ConfigValue"},
+    },
+    "ConfigValue": {
+        "title": "ConfigValue",
+        "description": "Any JSON value allowed inside a config.",
+        "anyOf": [
+            {"type": "string", "pattern": NO_NUL_PATTERN},
+            {"type": "number"},
+            {"type": "boolean"},
+            {"type": "null"},
+            {"type": "array", "items": {"$ref": "#/components/schemas/ConfigValue"}},
+            CONFIG_REF,
+        ],
+    },
+}
 Timestamp = Annotated[
     datetime,
     PlainSerializer(rfc3339_utc, return_type=str),

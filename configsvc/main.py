@@ -11,9 +11,11 @@ from fastapi.openapi.utils import get_openapi
 from configsvc import migrations
 from configsvc.api import applications, configurations, health
 from configsvc.api.disconnect import CancelOnDisconnectMiddleware
+from configsvc.api.methods import HeadAsGetMiddleware
 from configsvc.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
 from configsvc.api.problems import install_problem_handlers, problem_components
 from configsvc.db.pool import Database
+from configsvc.fields import CONFIG_COMPONENTS, CONFIG_MARKER, CONFIG_REF
 from configsvc.logs import configure_logging
 from configsvc.settings import Settings, get_settings
 from configsvc.views.reader import Reader
@@ -64,6 +66,8 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         version="0.1.0",
         summary="Named JSON configurations per application, stored in PostgreSQL.",
         lifespan=lifespan,
+        # Short, stable operation ids (the route's function name): a generated client's method names.
+        generate_unique_id_function=lambda route: route.name,
     )
     app.state.settings = settings
     app.state.migrations = shipped
@@ -72,6 +76,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.include_router(configurations.router, prefix=API_PREFIX)
     install_problem_handlers(app)
     # Added last = outermost: every response, the guards' included, carries a request id.
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(CancelOnDisconnectMiddleware)
     app.add_middleware(RequestContextMiddleware)
@@ -79,13 +84,36 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     return app
 
 
+REQUEST_ID_HEADER = {
+    "description": "This request's id: a problem's `instance` is `urn:uuid:` and this id, and the log names it.",
+    "required": True,
+    "schema": {"type": "string", "format": "uuid"},
+}
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's schema plus the Problem schema that every error response refers to."""
+    """FastAPI's schema plus the shared components (Problem, Config) and the X-Request-ID header
+    that every response carries."""
     if app.openapi_schema is None:
         schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
-        schema.setdefault("components", {}).setdefault("schemas", {}).update(problem_components())
-        app.openapi_schema = schema
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(problem_components() | CONFIG_COMPONENTS)
+        for path_item in schema["paths"].values():
+            for operation in path_item.values():
+                for response in operation["responses"].values():
+                    response.setdefault("headers", {})["X-Request-ID"] = REQUEST_ID_HEADER
+        app.openapi_schema = _shared_config(schema)
     return app.openapi_schema
+
+
+def _shared_config(node: Any) -> Any:
+    """Every schema marked as a config becomes a reference to the one Config component."""
+    if isinstance(node, dict):
+        if node.get(CONFIG_MARKER):
+            return dict(CONFIG_REF)
+        return {key: _shared_config(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_shared_config(item) for item in node]
+    return node
 
 
 def app_from_environment() -> FastAPI:

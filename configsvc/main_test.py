@@ -2,11 +2,13 @@ import gc
 
 import pytest
 
+from configsvc.api.conditions import ENTITY_TAG_LIST_PATTERN
+from configsvc.fields import NO_NUL_PATTERN
 from configsvc.main import create_app
 from configsvc.migrations import MigrationError
 from configsvc.settings import Settings
 from test.client import app_client
-from test.fakes import NoDatabase
+from test.fakes import NoDatabase, app_without_database
 
 pytestmark = pytest.mark.anyio
 
@@ -100,9 +102,12 @@ async def test_openapi_documents_every_status_with_the_problem_schema(database_u
         ("GET", "/api/v1/configurations/{configuration_id}/revisions/{version}"): {"200", "404", "422", "500", "503"},
         ("POST", "/api/v1/configurations/{configuration_id}/revisions/{version}/restore"): {
             "200",
+            "400",
             "404",
             "409",
             "412",
+            "413",
+            "415",
             "422",
             "500",
             "503",
@@ -133,3 +138,83 @@ async def test_openapi_documents_the_concurrency_headers(database_url):
     created = paths["/api/v1/configurations"]["post"]["responses"]["201"]
     assert {"ETag", "Location", "Idempotent-Replayed"} <= created["headers"].keys()
     assert "ETag" in paths["/api/v1/configurations/{configuration_id}"]["get"]["responses"]["200"]["headers"]
+
+
+def openapi() -> dict:
+    return app_without_database().openapi()
+
+
+def operations(schema: dict) -> dict:
+    return {
+        (method.upper(), path): operation
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+    }
+
+
+def test_the_openapi_document_is_valid_openapi_3_1():
+    from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
+
+    schema = openapi()
+
+    assert schema["openapi"].startswith("3.1")
+    assert [error.message for error in OPENAPI_31_VALIDATOR.iter_errors(schema)] == []
+
+
+def test_every_operation_has_a_short_stable_id():
+    ids = {key: operation["operationId"] for key, operation in operations(openapi()).items()}
+
+    assert ids[("POST", "/api/v1/configurations/{configuration_id}/revisions/{version}/restore")] == "restore_revision"
+    assert ids[("GET", "/api/v1/applications")] == "list_applications"
+    assert len(set(ids.values())) == len(ids)
+    assert all(operation_id.isidentifier() and "api_v1" not in operation_id for operation_id in ids.values())
+
+
+def test_every_config_is_the_one_shared_component():
+    schemas = openapi()["components"]["schemas"]
+
+    configs = [
+        schemas[name]["properties"]["config"] for name in schemas if "config" in schemas[name].get("properties", {})
+    ]
+
+    assert len(configs) == 4  # create, replace, configuration, revision
+    assert all(config == {"$ref": "#/components/schemas/Config"} for config in configs)
+    assert schemas["Config"]["type"] == "object"
+    assert "32 levels" in schemas["Config"]["description"]
+
+
+def test_conditional_headers_are_entity_tag_strings_never_null():
+    ops = operations(openapi())
+    put = {p["name"]: p for p in ops[("PUT", "/api/v1/configurations/{configuration_id}")]["parameters"]}
+    get = {p["name"]: p for p in ops[("GET", "/api/v1/configurations/{configuration_id}")]["parameters"]}
+
+    for header in (put["If-Match"], get["If-None-Match"]):
+        assert header["schema"]["type"] == "string"
+        assert "anyOf" not in header["schema"]
+        assert header["schema"]["pattern"] == ENTITY_TAG_LIST_PATTERN
+        assert "entity-tag" in header["description"] or "ETag" in header["description"]
+
+
+def test_text_rules_are_in_the_schema():
+    schemas = openapi()["components"]["schemas"]
+    name = schemas["ApplicationWrite"]["properties"]["name"]
+    comments = schemas["ApplicationWrite"]["properties"]["comments"]
+
+    assert "NUL" in name["description"]
+    assert name["pattern"] == NO_NUL_PATTERN
+    assert "NUL" in comments["description"]
+    assert comments["anyOf"][0]["pattern"] == NO_NUL_PATTERN
+
+
+def test_response_headers_are_documented():
+    ops = operations(openapi())
+
+    for operation in ops.values():
+        for status, response in operation["responses"].items():
+            assert response["headers"]["X-Request-ID"]["required"] is True, status
+            if status == "503":
+                assert response["headers"]["Retry-After"]["required"] is True
+    get_configuration = ops[("GET", "/api/v1/configurations/{configuration_id}")]["responses"]
+    assert "ETag" in get_configuration["304"]["headers"]
+    for path in ("/api/v1/applications", "/api/v1/configurations/{configuration_id}/revisions"):
+        assert "Link" in ops[("GET", path)]["responses"]["200"]["headers"]

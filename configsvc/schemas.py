@@ -1,10 +1,8 @@
 """Request and response models of the HTTP API (SPEC §4)."""
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from configsvc.fields import Comments, ConfigObject, Name, Timestamp, UlidId
+from configsvc.fields import Comments, ConfigObject, ConfigValue, Name, Timestamp, UlidId
 
 
 class RequestModel(BaseModel):
@@ -61,7 +59,7 @@ class Configuration(ResponseModel):
     application_id: UlidId
     name: str
     comments: str | None
-    config: dict[str, Any]
+    config: ConfigValue
     version: int = Field(ge=1, description=VERSION_DESCRIPTION)
     created_at: Timestamp
     updated_at: Timestamp
@@ -74,5 +72,5 @@ class Revision(ResponseModel):
     version: int = Field(ge=1)
     name: str
     comments: str | None
-    config: dict[str, Any]
+    config: ConfigValue
     created_at: Timestamp = Field(description="When this version was written.")

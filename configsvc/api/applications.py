@@ -11,6 +11,7 @@ from configsvc.api.idempotency import IdempotencyKey, idempotent
 from configsvc.api.problems import problem_responses
 from configsvc.api.responses import (
     CREATED_RESPONSES,
+    LIST_RESPONSES,
     REPLACED_RESPONSES,
     documented_headers,
     page_response,
@@ -72,7 +73,7 @@ async def replace_application(
 @router.get(
     "",
     response_model=list[ApplicationSummary],
-    responses=problem_responses(422),
+    responses=LIST_RESPONSES | problem_responses(422),
     dependencies=[REFUSE_REPEATED_QUERY_PARAMS],
 )
 async def list_applications(

@@ -1,7 +1,9 @@
+import re
+
 import pytest
 from fastapi.exceptions import RequestValidationError
 
-from configsvc.api.conditions import expected_versions, none_match
+from configsvc.api.conditions import ENTITY_TAG_LIST_PATTERN, expected_versions, none_match
 
 
 @pytest.mark.parametrize(
@@ -16,6 +18,7 @@ from configsvc.api.conditions import expected_versions, none_match
         ('"99999999999"', []),
         ('"\u00b2"', []),  # a Unicode digit is not one of our versions (and no 500)
         ('"03"', []),  # nor is a version spelt differently
+        ('"a,b", "3"', [3]),  # a tag may hold a comma
     ],
 )
 def test_if_match_becomes_the_versions_a_write_may_replace(header, expected):
@@ -36,3 +39,33 @@ def test_malformed_if_match_is_a_validation_error_on_the_header(header):
 )
 def test_if_none_match_compares_weakly_against_the_current_version(header, matches):
     assert none_match(header, '"2"') is matches
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        '"3"',
+        "*",
+        ' "3" , W/"4"',
+        '""',
+        '"a-b_c"',
+        '"a,b", "3"',
+        '"3",,"4"',
+        "3",
+        '"a b"',
+        '"3',
+        "W/3",
+        "",
+        '"3"x',
+        '*, "3"',
+    ],
+)
+def test_the_server_accepts_exactly_the_documented_entity_tag_syntax(header):
+    documented = re.fullmatch(ENTITY_TAG_LIST_PATTERN, header) is not None
+    try:
+        expected_versions(header)
+        accepted = True
+    except RequestValidationError:
+        accepted = False
+
+    assert accepted == documented

@@ -11,6 +11,8 @@ from configsvc.api.idempotency import IdempotencyKey, idempotent
 from configsvc.api.problems import problem_responses
 from configsvc.api.responses import (
     CREATED_RESPONSES,
+    LIST_RESPONSES,
+    NOT_MODIFIED,
     REPLACED_RESPONSES,
     documented_headers,
     page_response,
@@ -54,8 +56,7 @@ async def create_configuration(
 @router.get(
     "/{configuration_id}",
     response_model=Configuration,
-    responses={200: {"headers": documented_headers()}, 304: {"description": "Not modified: your ETag is current."}}
-    | problem_responses(404, 422),
+    responses={200: {"headers": documented_headers()}} | NOT_MODIFIED | problem_responses(404, 422),
     openapi_extra=IF_NONE_MATCH_OPENAPI,
 )
 async def get_configuration(*, configuration_id: ConfigurationId, request: Request) -> Response:
@@ -89,7 +90,7 @@ async def replace_configuration(
 @router.get(
     "/{configuration_id}/revisions",
     response_model=list[Revision],
-    responses=problem_responses(404, 422),
+    responses=LIST_RESPONSES | problem_responses(404, 422),
     dependencies=[REFUSE_REPEATED_QUERY_PARAMS],
 )
 async def list_revisions(
@@ -113,7 +114,8 @@ async def get_revision(*, configuration_id: ConfigurationId, version: Version, r
 @router.post(
     "/{configuration_id}/revisions/{version}/restore",
     response_model=Configuration,
-    responses={200: {"headers": documented_headers()}} | problem_responses(404, 409, 412, 422),
+    # It takes no body, but one sent anyway passes the body guards: 400, 413 and 415 too.
+    responses={200: {"headers": documented_headers()}} | problem_responses(400, 404, 409, 412, 413, 415, 422),
 )
 async def restore_revision(
     *, configuration_id: ConfigurationId, version: Version, uow: UowDep, if_match: IfMatchHeader = None

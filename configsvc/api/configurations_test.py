@@ -206,6 +206,21 @@ async def test_if_none_match_with_the_current_etag_is_a_bodiless_304(client, app
     assert stale.json()["version"] == 1
 
 
+async def test_head_answers_like_get_without_the_body(client, app_id):
+    url = f"{BASE}/{(await create(client, app_id))['id']}"
+
+    get = await client.get(url)
+    head = await client.head(url)
+    not_modified = await client.head(url, headers={"If-None-Match": '"1"'})
+    missing = await client.head(f"{BASE}/{ULID()}")
+
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["etag"] == get.headers["etag"] == '"1"'
+    assert head.headers["content-length"] == str(len(get.content))
+    assert (not_modified.status_code, not_modified.headers["etag"]) == (304, '"1"')
+    assert (missing.status_code, missing.content) == (404, b"")
+
+
 async def test_revisions_record_every_version_newest_first_with_paging(client, app_id):
     created = await create(client, app_id, config={"v": 1}, comments="first")
     url = f"{BASE}/{created['id']}"

@@ -1,6 +1,7 @@
 """Idempotent creates: a retried POST with the same Idempotency-Key replays the first response."""
 
 import hashlib
+import json
 import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated
@@ -44,6 +45,13 @@ async def idempotency_key(
 IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
 
 
+def body_hash(body: BaseModel) -> str:
+    """The body as JSON values, not bytes: keys sorted, so a retry that orders its keys otherwise
+    (or spaces them otherwise) is the same request."""
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 async def idempotent(
     uow: UnitOfWork, request: Request, key: str | None, body: BaseModel, create: Callable[[], Awaitable[Response]]
 ) -> Response:
@@ -51,7 +59,7 @@ async def idempotent(
     if key is None:
         return await create()
     method, path = request.method, request.url.path
-    request_hash = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+    request_hash = body_hash(body)
     stored = await uow.idempotency.claim(method=method, path=path, key=key, request_hash=request_hash)
     if stored is not None:
         if stored.request_hash != request_hash:

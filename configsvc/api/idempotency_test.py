@@ -1,7 +1,8 @@
 import asyncio
 
-import psycopg2
 import pytest
+
+from test.sql import sql
 
 pytestmark = pytest.mark.anyio
 
@@ -10,19 +11,12 @@ CONFIGS = "/api/v1/configurations"
 
 
 def count(database_url: str, table: str) -> int:
-    conn = psycopg2.connect(database_url)
-    try:
-        with conn, conn.cursor() as cursor:
-            cursor.execute(
-                {
-                    "applications": "SELECT count(*) FROM applications",
-                    "configurations": "SELECT count(*) FROM configurations",
-                    "idempotency_keys": "SELECT count(*) FROM idempotency_keys",
-                }[table]
-            )
-            return cursor.fetchone()[0]
-    finally:
-        conn.close()
+    statement = {
+        "applications": "SELECT count(*) FROM applications",
+        "configurations": "SELECT count(*) FROM configurations",
+        "idempotency_keys": "SELECT count(*) FROM idempotency_keys",
+    }[table]
+    return sql(database_url, statement)[0][0]
 
 
 async def test_a_retried_create_replays_the_first_response_and_creates_nothing(client, database_url):
@@ -38,6 +32,22 @@ async def test_a_retried_create_replays_the_first_response_and_creates_nothing(c
     assert retry.headers["idempotent-replayed"] == "true"
     assert "idempotent-replayed" not in first.headers
     assert count(database_url, "applications") == 1
+
+
+async def test_a_retry_with_the_same_json_in_another_key_order_is_the_same_request(client, database_url):
+    app_id = (await client.post(APPS, json={"name": "a"})).json()["id"]
+    headers = {"Idempotency-Key": "reordered", "Content-Type": "application/json"}
+    body = '{"application_id": "APP", "name": "c", "config": {"a": 1, "b": {"x": [1, 2], "y": null}}}'
+    reordered = '{"config":{"b":{"y":null,"x":[1,2]},"a":1},"name":"c","application_id":"APP"}'
+    body, reordered = body.replace("APP", app_id), reordered.replace("APP", app_id.lower())
+
+    first = await client.post(CONFIGS, content=body, headers=headers)
+    retry = await client.post(CONFIGS, content=reordered, headers=headers)
+
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert retry.content == first.content
+    assert count(database_url, "configurations") == 1
 
 
 async def test_keys_are_scoped_to_method_and_path(client, database_url):

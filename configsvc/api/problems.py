@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import Scope
 
+from configsvc.api.methods import allowed_methods
 from configsvc.errors import (
     Conflict,
     DomainError,
@@ -125,8 +126,15 @@ async def validation_error_handler(request: Request, error: Exception) -> Respon
 
 async def http_error_handler(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
+    headers = error.headers
+    if error.status_code == 405:
+        # Starlette's Allow names only the first matching route's methods: list them all.
+        allow = allowed_methods(request.app.router.routes, request.scope)
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={"Allow": allow})
+        headers = {"Allow": allow}
     detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
-    return problem_response(request.scope, error.status_code, detail, headers=error.headers)
+    return problem_response(request.scope, error.status_code, detail, headers=headers)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -150,13 +158,22 @@ DESCRIPTIONS = {
 }
 
 
+RETRY_AFTER_HEADER = {
+    "description": "Seconds to wait before retrying.",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9]+$"},
+}
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries documenting problem+json bodies for these statuses."""
     documented = sorted({*statuses, 500, 503})
-    return {
+    responses: dict[int | str, dict[str, Any]] = {
         status: {"description": DESCRIPTIONS[status], "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_SCHEMA_REF}}}
         for status in documented
     }
+    responses[503]["headers"] = {"Retry-After": RETRY_AFTER_HEADER}
+    return responses
 
 
 def problem_components() -> dict[str, Any]:

@@ -29,13 +29,29 @@ def page_response(page: Page, *, path: str, limit: int, cursor_param: str) -> Re
     return Response(page.body, headers=headers, media_type=JSON)
 
 
+ETAG_HEADER = {
+    "description": 'The strong ETag: the version in quotes, e.g. "3".',
+    "required": True,
+    "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
+}
+# On list responses while more remain.
+LINK_HEADER = {
+    "description": 'The next page, while more remain: `</api/v1/...?limit=100&after=...>; rel="next"`.',
+    "schema": {"type": "string"},
+}
+LIST_RESPONSES = {200: {"headers": {"Link": LINK_HEADER}}}
+NOT_MODIFIED = {304: {"description": "Not modified: the ETag sent is current.", "headers": {"ETag": ETAG_HEADER}}}
+
+
 def documented_headers(*, location: bool = False, replay: bool = False) -> dict[str, Any]:
     """OpenAPI `headers` of a single-resource success response."""
-    headers: dict[str, Any] = {
-        "ETag": {"description": 'The strong ETag: the version in quotes, e.g. "3".', "schema": {"type": "string"}}
-    }
+    headers: dict[str, Any] = {"ETag": ETAG_HEADER}
     if location:
-        headers["Location"] = {"description": "The new resource's path.", "schema": {"type": "string"}}
+        headers["Location"] = {
+            "description": "The new resource's path.",
+            "required": True,
+            "schema": {"type": "string"},
+        }
     if replay:
         headers["Idempotent-Replayed"] = {
             "description": "`true` when this is the stored response of an earlier request with the same key.",
