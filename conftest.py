@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -32,7 +33,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if configured:
         yield configured
         return
-    data_dir = tmp_path_factory.mktemp("embedded")
+    data_dir = memory_backed_directory() or tmp_path_factory.mktemp("embedded")
     with embedded_postgres(data_dir) as url:
         # A throwaway server: durability buys nothing here and costs most of the suite's time.
         for setting in ("fsync", "synchronous_commit", "full_page_writes"):
@@ -40,6 +41,15 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         run_admin(url, composition.SQL("SELECT pg_reload_conf()"))
         yield url
     shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def memory_backed_directory() -> Path | None:
+    """A fresh folder in /dev/shm (tmpfs) where there is one: a test copies a database from the
+    template, and on this machine's virtual disk that took 200-300 ms, in memory 15 ms."""
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        return None
+    return Path(tempfile.mkdtemp(prefix="configsvc-test-", dir=shm))
 
 
 def run_admin(server_url: str, statement: composition.Composable) -> None:
@@ -50,7 +60,10 @@ def create_database(server_url: str, template: str | None = None) -> str:
     name = f"configsvc_test_{uuid.uuid4().hex[:16]}"
     statement = composition.SQL("CREATE DATABASE {}").format(composition.Identifier(name))
     if template:
-        statement = composition.SQL("{} TEMPLATE {}").format(statement, composition.Identifier(template))
+        # FILE_COPY: for a small template in memory, copying files beats writing it through the WAL.
+        statement = composition.SQL("{} TEMPLATE {} STRATEGY FILE_COPY").format(
+            statement, composition.Identifier(template)
+        )
     run_admin(server_url, statement)
     return name
 

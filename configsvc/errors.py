@@ -18,6 +18,10 @@ class Conflict(DomainError):
     """The write collides with existing state (a taken name)."""
 
 
+class StillReferenced(Conflict):
+    """A delete of something others still refer to (an application that has configurations)."""
+
+
 class ConstraintViolated(Conflict):
     """A database constraint refused the change. Repositories turn the ones they expect into the
     error that names the outcome; any other stays a generic conflict."""
@@ -37,11 +41,12 @@ class InvalidChange(DomainError):
 
 
 class PreconditionFailed(DomainError):
-    """If-Match named a version that is no longer current."""
+    """If-Match named an ETag that is no longer current."""
 
-    def __init__(self, message: str, *, current_version: int) -> None:
+    def __init__(self, message: str, *, current_version: int, current_etag: str) -> None:
         super().__init__(message)
         self.current_version = current_version
+        self.current_etag = current_etag
 
 
 class IdempotencyKeyReused(DomainError):

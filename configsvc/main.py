@@ -48,7 +48,14 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         if owned:
             await db.open()
         app.state.database = db
-        app.state.reader = Reader(db)
+        reader = Reader(
+            db,
+            cache_bytes=settings.read_cache_bytes,
+            listen_dsn=settings.database_url or None,
+            statement_timeout_ms=settings.db_statement_timeout_ms,
+        )
+        await reader.start(wait_seconds=settings.db_lease_timeout_seconds)
+        app.state.reader = reader
         # What exists now (modules, routes, models, the pool) lives as long as the process: take
         # it out of the cyclic collector's way, so its full collections (up to 50 ms, measured
         # under load) scan only what requests left behind. A collection here first found nothing
@@ -58,6 +65,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
             yield
         finally:
             gc.unfreeze()
+            await reader.stop()
             if owned:
                 await db.close()
 

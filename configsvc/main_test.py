@@ -71,7 +71,11 @@ async def test_openapi_documents_every_status_with_the_problem_schema(database_u
         ("GET", "/readyz"): {"200", "500", "503"},
         ("POST", "/api/v1/applications"): {"201", "400", "409", "413", "415", "422", "500", "503"},
         ("GET", "/api/v1/applications"): {"200", "422", "500", "503"},
-        ("GET", "/api/v1/applications/{application_id}"): {"200", "404", "422", "500", "503"},
+        ("GET", "/api/v1/applications/{application_id}"): {"200", "304", "404", "422", "500", "503"},
+        ("DELETE", "/api/v1/applications/{application_id}"): {"204", "404", "409", "412", "422", "500", "503"},
+        ("GET", "/api/v1/applications/{application_id}/configurations"): {"200", "304", "404", "422", "500", "503"},
+        ("GET", "/api/v1/configurations/by-name"): {"200", "304", "404", "422", "500", "503"},
+        ("DELETE", "/api/v1/configurations/{configuration_id}"): {"204", "404", "412", "422", "500", "503"},
         ("PUT", "/api/v1/applications/{application_id}"): {
             "200",
             "400",

@@ -1,10 +1,13 @@
-"""The one definition of each JSON representation the API returns, and of how it is rendered.
+"""The one definition of each JSON representation the API returns, of its ETag, and of its rendering.
 
 A representation is the fields below, in this order, rendered by PostgreSQL's `row_to_json`:
 compact JSON, strings escaped exactly as Python's `json` would, `config` as jsonb prints it. Every
 route selects the same fields and renders them the same way, reads and writes alike, so one version
 of a resource is one byte sequence, whichever route returns it (the strong ETag depends on that).
 The Pydantic models in `schemas.py` describe the same shapes for OpenAPI; a test holds them equal.
+
+ETags are written here once, as SQL over a row: reads select them, and conditional writes compare
+If-Match against the same expression in their WHERE clause.
 
 Every SQL text here is assembled from constants at import time, never from input.
 """
@@ -29,7 +32,7 @@ CONFIGURATION_FIELDS = (
     f"{timestamp('c.created_at')} AS created_at, {timestamp('c.updated_at')} AS updated_at"
 )
 APPLICATION_SUMMARY_FIELDS = (
-    "a.id, a.name, a.comments, a.version, "
+    "a.id, a.name, a.comments, a.version, a.seq, "
     f"{timestamp('a.created_at')} AS created_at, {timestamp('a.updated_at')} AS updated_at"
 )
 # The ids of the application's configurations in id (creation) order, read from the
@@ -44,10 +47,27 @@ REVISION_FIELDS = (
 )
 
 
-def one(fields: str, source: str) -> str:
+def configuration_etag(row: str) -> str:
+    """A configuration's ETag: its version, `"3"`."""
+    return f"""('"' || {row}.version || '"')"""
+
+
+def application_etag(row: str) -> str:
+    """An application's ETag covers its whole representation: its version (name, comments) and its
+    seq (which moves with every change to its configurations, so with configuration_ids): `"2.7"`."""
+    return f"""('"' || {row}.version || '.' || {row}.seq || '"')"""
+
+
+def collection_etag(application_row: str) -> str:
+    """The ETag of an application's configurations: its seq, `"7"`."""
+    return f"""('"' || {application_row}.seq || '"')"""
+
+
+def one(fields: str, source: str, *, etag: str = "NULL", key: str = "NULL") -> str:
     """SQL giving, for each row of `source` (the rest of a SELECT after its field list: FROM, WHERE,
-    ...), its `version` and its representation as `body`."""
-    return f"SELECT shown.version, row_to_json(shown)::text AS body FROM (SELECT {fields} {source}) shown"
+    ...), its representation (`body`), its ETag (`etag`, SQL over the row `shown`) and `key`."""
+    return f"""SELECT {key} AS key, {etag} AS etag, row_to_json(shown)::text AS body
+FROM (SELECT {fields} {source}) shown"""
 
 
 def page(fields: str, source: str, *, order: str, last: str) -> str:
@@ -65,11 +85,6 @@ SELECT (SELECT '[' || coalesce(string_agg(row_to_json(shown)::text, ',' ORDER BY
 """
 
 
-def etag(version: int) -> str:
-    """The strong entity tag of a resource's representation at this version."""
-    return f'"{version}"'
-
-
 @dataclass(frozen=True, slots=True)
 class Representation:
     """One resource's JSON as sent, and its strong ETag (None for revisions, which carry none)."""
@@ -78,24 +93,34 @@ class Representation:
     etag: str | None
 
     @classmethod
-    def from_row(cls, row: Row, *, versioned: bool = True) -> "Representation":
-        return cls(row["body"].encode(), etag(row["version"]) if versioned else None)
+    def from_row(cls, row: Row) -> "Representation":
+        return cls(row["body"].encode(), row["etag"])
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+    @property
+    def size(self) -> int:
+        return len(self.body)
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """A page of a collection as a JSON array, with the cursor of the next page while more remain."""
+    """A page of a collection as a JSON array, with the cursor of the next page while more remain,
+    and the collection's ETag where it has one."""
 
     body: bytes
     next_cursor: str | None
+    etag: str | None = None
 
     @classmethod
     def from_row(cls, row: Row) -> "Page":
         more = row["more"] and row["last"] is not None
-        return cls(row["body"].encode(), str(row["last"]) if more else None)
+        return cls(row["body"].encode(), str(row["last"]) if more else None, row.get("etag"))
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+    @property
+    def size(self) -> int:
+        return len(self.body)

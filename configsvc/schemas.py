@@ -33,7 +33,11 @@ class ConfigurationReplace(RequestModel):
     config: ConfigObject
 
 
-VERSION_DESCRIPTION = "1 on create, +1 on every successful change; the ETag is this number in quotes."
+VERSION_DESCRIPTION = "1 on create, +1 on every successful change."
+SEQ_DESCRIPTION = (
+    "0 on create, +1 with every create, replace, restore and delete of one of the application's "
+    "configurations: gap-free and in commit order."
+)
 
 
 class ResponseModel(BaseModel):
@@ -45,7 +49,8 @@ class ApplicationSummary(ResponseModel):
     id: UlidId
     name: str
     comments: str | None
-    version: int = Field(ge=1, description=VERSION_DESCRIPTION)
+    version: int = Field(ge=1, description=VERSION_DESCRIPTION + ' The ETag is `"<version>.<seq>"`.')
+    seq: int = Field(ge=0, description=SEQ_DESCRIPTION)
     created_at: Timestamp
     updated_at: Timestamp
 
@@ -60,7 +65,7 @@ class Configuration(ResponseModel):
     name: str
     comments: str | None
     config: ConfigValue
-    version: int = Field(ge=1, description=VERSION_DESCRIPTION)
+    version: int = Field(ge=1, description=VERSION_DESCRIPTION + ' The ETag is this number in quotes, `"3"`.')
     created_at: Timestamp
     updated_at: Timestamp
 

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = Field(default=5000, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1)
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+    read_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -84,7 +84,7 @@ async def seed(database: Database) -> SeedReport:
                 report.applications_created += 1
             except Conflict:
                 pass  # seeded before (or concurrently): look it up below
-        found = await Reader(database).applications(limit=1, after=None, name=app_name)
+        found = await Reader(database, cache_bytes=0, listen_dsn=None).applications(limit=1, after=None, name=app_name)
         application_id = found.json()[0]["id"]
         for config_name, config in configurations.items():
             async with UnitOfWork(database) as uow:

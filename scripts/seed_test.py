@@ -21,7 +21,7 @@ async def test_seed_creates_the_demo_data_once(database):
 
     assert (first.applications_created, first.configurations_created) == (APPLICATIONS, CONFIGURATIONS)
     assert (second.applications_created, second.configurations_created) == (0, 0)
-    reader = Reader(database)
+    reader = Reader(database, cache_bytes=0, listen_dsn=None)
     billing = (await reader.applications(limit=1, after=None, name="billing")).json()[0]
     detail = (await reader.application(billing["id"])).json()
     configurations = [(await reader.configuration(config_id)).json() for config_id in detail["configuration_ids"]]

@@ -168,7 +168,7 @@ async def test_oversized_chunked_body_is_refused_while_streaming(database_url):
 
 async def test_unknown_path_and_method_are_problems(hostile_client):
     missing = await hostile_client.get(f"/api/v1/{MARK}")
-    wrong_method = await hostile_client.delete(f"/api/v1/applications/{ULID()}")
+    wrong_method = await hostile_client.patch(f"/api/v1/applications/{ULID()}")
 
     assert missing.status_code == 404
     assert wrong_method.status_code == 405

@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from scripts.ports import free_port  # noqa: F401  (re-exported for the tests)
+from scripts.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,3 +46,21 @@ def stop(process: subprocess.Popen, signum: int) -> str:
     process.send_signal(signum)
     output, _ = process.communicate(timeout=30)
     return output
+
+
+class ServeInstance:
+    """`make serve` (WORKERS processes) on a port of its own, against `database_url`."""
+
+    def __init__(self, database_url: str, *, workers: int = 2, **settings: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {"DATABASE_URL": database_url, "PORT": str(self.port), "WORKERS": str(workers), "LOG_LEVEL": "WARNING"}
+        self.process = start("scripts.serve", env | settings)
+
+    def wait_ready(self) -> None:
+        assert wait_for_http(f"{self.url}/readyz", self.process, seconds=60) == 200
+
+    def stop(self) -> str:
+        import signal
+
+        return stop(self.process, signal.SIGTERM)

@@ -21,6 +21,12 @@ class Fielded:
         method = getattr(self._repository, name)
 
         async def call(*args: Any, **kwargs: Any) -> Any:
-            return fields(await method(*args, **kwargs))
+            result = await method(*args, **kwargs)
+            return None if result is None else fields(result)
 
         return call
+
+
+async def read_one(view: Any, session: Any, key: Any) -> Any:
+    """One key through a batch view: its representation or page, or its NotFound raised."""
+    return (await view(session, [key]))[key].result()

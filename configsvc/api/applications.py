@@ -1,28 +1,32 @@
-"""HTTP routes for applications."""
+"""HTTP routes for applications, and for an application's configurations as one collection."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from ulid import ULID
 
-from configsvc.api.conditions import IfMatchHeader, expected_versions
+from configsvc.api.conditions import IF_NONE_MATCH_OPENAPI, IfMatchHeader, expected_etags
 from configsvc.api.deps import REFUSE_REPEATED_QUERY_PARAMS, UowDep, reader
 from configsvc.api.idempotency import IdempotencyKey, idempotent
 from configsvc.api.problems import problem_responses
 from configsvc.api.responses import (
     CREATED_RESPONSES,
+    DELETED_RESPONSES,
     LIST_RESPONSES,
+    NOT_MODIFIED,
     REPLACED_RESPONSES,
+    conditional,
     documented_headers,
     page_response,
     representation_response,
 )
-from configsvc.fields import Name, UlidId
-from configsvc.schemas import Application, ApplicationSummary, ApplicationWrite
+from configsvc.fields import Name, UlidPath
+from configsvc.schemas import Application, ApplicationSummary, ApplicationWrite, Configuration
 
 router = APIRouter(prefix="/applications", tags=["applications"])
 
-ApplicationId = Annotated[UlidId, Path(description="The application's ULID (either case).")]
+ApplicationId = Annotated[UlidPath, Path(description="The application's ULID (either case).")]
+Limit = Annotated[int, Query(ge=1, le=1000, description="Page size.")]
 
 
 @router.post(
@@ -48,11 +52,13 @@ async def create_application(
 @router.get(
     "/{application_id}",
     response_model=Application,
-    responses={200: {"headers": documented_headers()}} | problem_responses(404, 422),
+    responses={200: {"headers": documented_headers()}} | NOT_MODIFIED | problem_responses(404, 422),
+    openapi_extra=IF_NONE_MATCH_OPENAPI,
 )
 async def get_application(*, application_id: ApplicationId, request: Request) -> Response:
-    """Fetch one application with the ids of its configurations."""
-    return representation_response(await reader(request).application(application_id))
+    """Fetch one application with the ids of its configurations; with If-None-Match naming its
+    current ETag, a bodiless 304 (the ETag covers configuration_ids too)."""
+    return conditional(request, await reader(request).application(application_id))
 
 
 @router.put(
@@ -65,9 +71,20 @@ async def replace_application(
 ) -> Response:
     """Replace an application's name and comments (an omitted comments field becomes null)."""
     application = await uow.applications.replace(
-        application_id, name=body.name, comments=body.comments, expected_versions=expected_versions(if_match)
+        application_id, name=body.name, comments=body.comments, expected_etags=expected_etags(if_match)
     )
     return representation_response(application)
+
+
+@router.delete(
+    "/{application_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=DELETED_RESPONSES | problem_responses(404, 409, 412, 422),
+)
+async def delete_application(*, application_id: ApplicationId, uow: UowDep, if_match: IfMatchHeader = None) -> Response:
+    """Delete an application that has no configurations (409, saying how many, while it has some)."""
+    await uow.applications.delete(application_id, expected_etags=expected_etags(if_match))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get(
@@ -79,10 +96,32 @@ async def replace_application(
 async def list_applications(
     *,
     request: Request,
-    limit: Annotated[int, Query(ge=1, le=1000, description="Page size.")] = 100,
-    after: Annotated[UlidId | None, Query(description="Return applications whose id sorts after this one.")] = None,
+    limit: Limit = 100,
+    after: Annotated[UlidPath | None, Query(description="Return applications whose id sorts after this one.")] = None,
     name: Annotated[Name | None, Query(description="Only the application with exactly this name.")] = None,
 ) -> Response:
     """List applications in id (creation) order; a Link header points to the next page."""
     page = await reader(request).applications(limit=limit, after=after, name=name)
     return page_response(page, path=request.url.path, limit=limit, cursor_param="after")
+
+
+@router.get(
+    "/{application_id}/configurations",
+    response_model=list[Configuration],
+    responses={200: {"headers": documented_headers() | LIST_RESPONSES[200]["headers"]}}
+    | NOT_MODIFIED
+    | problem_responses(404, 422),
+    dependencies=[REFUSE_REPEATED_QUERY_PARAMS],
+    openapi_extra=IF_NONE_MATCH_OPENAPI,
+)
+async def list_application_configurations(
+    *,
+    application_id: ApplicationId,
+    request: Request,
+    limit: Limit = 100,
+    after: Annotated[UlidPath | None, Query(description="Return configurations whose id sorts after this one.")] = None,
+) -> Response:
+    """The application's configurations, whole, in id (creation) order; a Link header points to the
+    next page. The ETag is the application's seq, so If-None-Match answers 304 while nothing in it changed."""
+    page = await reader(request).configurations_of(application_id, limit=limit, after=after)
+    return conditional(request, page, path=request.url.path, limit=limit, cursor_param="after")

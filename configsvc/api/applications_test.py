@@ -163,11 +163,11 @@ async def test_applications_have_versions_etags_and_if_match(client):
     created = await client.post(BASE, json={"name": "billing"})
     url = created.headers["location"]
 
-    updated = await client.put(url, json={"name": "billing", "comments": "x"}, headers={"If-Match": '"1"'})
-    stale = await client.put(url, json={"name": "lost update"}, headers={"If-Match": '"1"'})
+    updated = await client.put(url, json={"name": "billing", "comments": "x"}, headers={"If-Match": '"1.0"'})
+    stale = await client.put(url, json={"name": "lost update"}, headers={"If-Match": '"1.0"'})
 
-    assert (created.json()["version"], created.headers["etag"]) == (1, '"1"')
-    assert (updated.status_code, updated.headers["etag"]) == (200, '"2"')
-    assert (stale.status_code, stale.json()["current_version"]) == (412, 2)
+    assert (created.json()["version"], created.headers["etag"]) == (1, '"1.0"')
+    assert (updated.status_code, updated.headers["etag"]) == (200, '"2.0"')
+    assert (stale.status_code, stale.json()["current_version"], stale.json()["current_etag"]) == (412, 2, '"2.0"')
     assert (await client.get(url)).json()["name"] == "billing"
-    assert (await client.get(url)).headers["etag"] == '"2"'
+    assert (await client.get(url)).headers["etag"] == '"2.0"'

@@ -15,8 +15,6 @@ ENTITY_TAG_LIST = re.compile(_LIST.format(tag=r'(?:W/)?"[\x21\x23-\x7e\x80-\xff]
 # If-Match and If-None-Match (§13.1.1, §13.1.2): "*" or a comma-separated list of entity tags.
 # Documented for ASCII (obs-text, bytes 0x80-0xFF, is accepted but not something to generate).
 ENTITY_TAG_LIST_PATTERN = "^" + _LIST.format(tag='(?:W/)?"[!#-~]*"') + "$"
-# Our ETags are versions exactly as we send them: ASCII digits, no sign, no leading zero.
-VERSION_TAG = re.compile(r"[1-9][0-9]{0,8}")
 
 _IF_MATCH_DESCRIPTION = (
     'Write only if the current ETag is one of these (e.g. `"3"`, or `"3", "4"`), or `*`: entity tags as in '
@@ -65,18 +63,19 @@ def _entity_tags(value: str, header: str) -> list[tuple[bool, str]] | None:
     return [(match.group(1) is not None, match.group(2)) for match in ENTITY_TAG.finditer(value)]
 
 
-def expected_versions(if_match: str | None) -> list[int] | None:
-    """If-Match as the versions a write may replace; None when any version will do.
+def expected_etags(if_match: str | None) -> list[str] | None:
+    """If-Match as the ETags (quoted, as sent) a write may replace; None when any will do.
 
     If-Match uses the strong comparison: a weak tag (W/"3") never matches, so a header made only
-    of weak or foreign tags expects no version at all and always fails with 412.
+    of weak tags expects none at all and always fails with 412. The write compares the list with
+    the resource's current ETag in its WHERE clause (see `configsvc.representations`).
     """
     if if_match is None:
         return None
     tags = _entity_tags(if_match, "if-match")
     if tags is None:
         return None
-    return [int(tag) for weak, tag in tags if not weak and VERSION_TAG.fullmatch(tag)]
+    return [f'"{tag}"' for weak, tag in tags if not weak]
 
 
 def none_match(if_none_match: str | None, current_etag: str) -> bool:

@@ -5,26 +5,30 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from ulid import ULID
 
-from configsvc.api.conditions import IF_NONE_MATCH, IF_NONE_MATCH_OPENAPI, IfMatchHeader, expected_versions, none_match
+from configsvc.api.conditions import IF_NONE_MATCH_OPENAPI, IfMatchHeader, expected_etags
 from configsvc.api.deps import REFUSE_REPEATED_QUERY_PARAMS, UowDep, reader
 from configsvc.api.idempotency import IdempotencyKey, idempotent
+from configsvc.api.methods import refuse_other_methods
 from configsvc.api.problems import problem_responses
 from configsvc.api.responses import (
     CREATED_RESPONSES,
+    DELETED_RESPONSES,
     LIST_RESPONSES,
     NOT_MODIFIED,
     REPLACED_RESPONSES,
+    conditional,
     documented_headers,
     page_response,
     representation_response,
 )
-from configsvc.fields import UlidId
+from configsvc.fields import Name, UlidPath
 from configsvc.schemas import Configuration, ConfigurationCreate, ConfigurationReplace, Revision
 
 router = APIRouter(prefix="/configurations", tags=["configurations"])
 
-ConfigurationId = Annotated[UlidId, Path(description="The configuration's ULID (either case).")]
+ConfigurationId = Annotated[UlidPath, Path(description="The configuration's ULID (either case).")]
 Version = Annotated[int, Path(ge=1, le=2_147_483_647, description="A version of the configuration.")]
+READ_RESPONSES = {200: {"headers": documented_headers()}} | NOT_MODIFIED | problem_responses(404, 422)
 
 
 @router.post(
@@ -53,18 +57,37 @@ async def create_configuration(
     return await idempotent(uow, request, idempotency_key, body, create)
 
 
+# Declared before /{configuration_id}, which would otherwise take "by-name" for an id.
+@router.get(
+    "/by-name",
+    response_model=Configuration,
+    responses=READ_RESPONSES,
+    dependencies=[REFUSE_REPEATED_QUERY_PARAMS],
+    openapi_extra=IF_NONE_MATCH_OPENAPI,
+)
+async def get_configuration_by_name(
+    *,
+    request: Request,
+    application: Annotated[Name, Query(description="The application's name.")],
+    name: Annotated[Name, Query(description="The configuration's name in that application.")],
+) -> Response:
+    """Fetch a configuration by its application's name and its own: the same bytes and ETag as by
+    id. Names travel URL-encoded, so any name works; a 404 says which of the two is missing."""
+    return conditional(request, await reader(request).configuration_by_name(application, name))
+
+
+refuse_other_methods(router, "/by-name", allowed={"GET"})
+
+
 @router.get(
     "/{configuration_id}",
     response_model=Configuration,
-    responses={200: {"headers": documented_headers()}} | NOT_MODIFIED | problem_responses(404, 422),
+    responses=READ_RESPONSES,
     openapi_extra=IF_NONE_MATCH_OPENAPI,
 )
 async def get_configuration(*, configuration_id: ConfigurationId, request: Request) -> Response:
     """Fetch one configuration; with If-None-Match naming its current ETag, a bodiless 304."""
-    configuration = await reader(request).configuration(configuration_id)
-    if none_match(request.headers.get(IF_NONE_MATCH), configuration.etag):
-        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": configuration.etag})
-    return representation_response(configuration)
+    return conditional(request, await reader(request).configuration(configuration_id))
 
 
 @router.put(
@@ -82,9 +105,22 @@ async def replace_configuration(
         name=body.name,
         comments=body.comments,
         config=body.config,
-        expected_versions=expected_versions(if_match),
+        expected_etags=expected_etags(if_match),
     )
     return representation_response(configuration)
+
+
+@router.delete(
+    "/{configuration_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=DELETED_RESPONSES | problem_responses(404, 412, 422),
+)
+async def delete_configuration(
+    *, configuration_id: ConfigurationId, uow: UowDep, if_match: IfMatchHeader = None
+) -> Response:
+    """Delete a configuration; its revisions stay readable (GET .../revisions)."""
+    await uow.configurations.delete(configuration_id, expected_etags=expected_etags(if_match))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get(
@@ -100,7 +136,8 @@ async def list_revisions(
     limit: Annotated[int, Query(ge=1, le=1000, description="Page size.")] = 100,
     before: Annotated[int | None, Query(ge=1, le=2_147_483_647, description="Only versions below this one.")] = None,
 ) -> Response:
-    """The configuration's revisions, newest first; a Link header points to the next (older) page."""
+    """The configuration's revisions, newest first (kept after it is deleted); a Link header points
+    to the next (older) page."""
     page = await reader(request).revisions(configuration_id, limit=limit, before=before)
     return page_response(page, path=request.url.path, limit=limit, cursor_param="before")
 
@@ -121,7 +158,5 @@ async def restore_revision(
     *, configuration_id: ConfigurationId, version: Version, uow: UowDep, if_match: IfMatchHeader = None
 ) -> Response:
     """Write a new version whose name, comments and config are those of the given revision."""
-    configuration = await uow.configurations.restore(
-        configuration_id, version, expected_versions=expected_versions(if_match)
-    )
+    configuration = await uow.configurations.restore(configuration_id, version, expected_etags=expected_etags(if_match))
     return representation_response(configuration)

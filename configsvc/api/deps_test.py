@@ -6,8 +6,11 @@ import pytest
 from fastapi import Request
 from ulid import ULID
 
-from configsvc.api.deps import UowDep, get_uow, reader
+from configsvc.api.deps import UowDep, get_uow
 from configsvc.main import create_app
+from configsvc.representations import Representation
+from configsvc.views.batches import Batches
+from configsvc.views.outcome import Outcome
 from test.client import app_client, settings_for
 from test.sql import sql
 
@@ -106,13 +109,16 @@ async def test_reads_run_without_a_transaction_and_writes_within_one(database_ur
     app = create_app(settings_for(database_url))
     seen: list[bool] = []
 
-    async def record(session) -> None:
+    async def record(session, keys=()) -> dict:
         await session.fetch_one("SELECT 1")
         seen.append(session.connection.autocommit)
+        return {key: Outcome.found(Representation(b"{}", None)) for key in keys}
 
     @app.get("/test/autocommit")
     async def read(*, request: Request) -> None:
-        await reader(request)._read(record)
+        # The read side's batches (what every GET goes through), with a view that records.
+        batches = Batches(request.app.state.database, record, begin=int, finish=lambda *_: None, abandon=lambda _: None)
+        await batches.load("key")
 
     @app.post("/test/transaction")
     async def write(*, uow: UowDep) -> None:

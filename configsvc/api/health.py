@@ -27,10 +27,15 @@ async def healthz() -> Health:
 
 @router.get("/readyz", responses=problem_responses())
 async def readyz(request: Request) -> Health:
-    """Readiness: the database answers and every migration this code ships is applied."""
+    """Readiness: the database answers, every migration this code ships is applied, and the change
+    notifications that keep reads from memory exact (and answer held requests) are being received."""
     expected: list[MigrationFile] = request.app.state.migrations
-    applied = await reader(request).applied_migrations()
+    read_side = reader(request)
+    applied = await read_side.applied_migrations()
     missing = [file for file in expected if (file.version, file.checksum) not in applied]
     if missing:
         raise NotReady(f"{len(missing)} migration(s) not applied; run `make migrate`")
+    listener = read_side.listener
+    if listener is not None and not listener.live:
+        raise NotReady("not receiving the database's change notifications yet; reconnecting")
     return Health(status="ready")

@@ -5,6 +5,8 @@ first route whose path matched, and a GET route does not answer HEAD. Here the m
 every route of the path instead.
 """
 
+from fastapi import APIRouter, Request
+from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -13,17 +15,35 @@ ORDER = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def allowed_methods(routes: list[BaseRoute], scope: Scope) -> str:
-    """The `Allow` value for the path in `scope`: every method a route of that path answers."""
+    """The `Allow` value for the path in `scope`: every method a route of that path answers. The
+    path is the first declared that matches (a literal one such as `/configurations/by-name`, declared
+    before `/configurations/{configuration_id}`, is not that template's)."""
     methods: set[str] = set()
+    chosen = None
     for route in routes:
-        if isinstance(route, Route) and route.methods and route.matches(scope)[0] != Match.NONE:
-            methods |= route.methods
+        if not isinstance(route, Route) or not route.methods or route.endpoint is refuse_method:
+            continue
+        if route.matches(scope)[0] != Match.NONE:
+            chosen = chosen or route.path
+            if route.path == chosen:
+                methods |= route.methods
     if "GET" in methods:
         methods.add("HEAD")
     methods.add("OPTIONS")
     return ", ".join(
         sorted(methods, key=lambda method: (ORDER.index(method) if method in ORDER else len(ORDER), method))
     )
+
+
+async def refuse_method(request: Request) -> None:
+    raise HTTPException(405)
+
+
+def refuse_other_methods(router: APIRouter, path: str, *, allowed: set[str]) -> None:
+    """Answer 405 for every other method of a literal `path` that a later `{parameter}` route would
+    otherwise take (PUT /configurations/by-name is not a PUT of a configuration whose id is "by-name")."""
+    others = {"GET", "POST", "PUT", "PATCH", "DELETE"} - allowed
+    router.add_route(router.prefix + path, refuse_method, methods=sorted(others), include_in_schema=False)
 
 
 class HeadAsGetMiddleware:

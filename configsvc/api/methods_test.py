@@ -15,10 +15,12 @@ async def client():
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
     [
-        ("DELETE", "/api/v1/applications/01JD8X7Q5V9T0M3K2R6W4Y1Z8N", "GET, HEAD, PUT, OPTIONS"),
+        ("PATCH", "/api/v1/applications/01JD8X7Q5V9T0M3K2R6W4Y1Z8N", "GET, HEAD, PUT, DELETE, OPTIONS"),
         ("PATCH", "/api/v1/applications", "GET, HEAD, POST, OPTIONS"),
-        ("DELETE", "/api/v1/configurations/01JD8X7Q5V9T0M3K2R6W4Y1Z8N", "GET, HEAD, PUT, OPTIONS"),
+        ("PATCH", "/api/v1/configurations/01JD8X7Q5V9T0M3K2R6W4Y1Z8N", "GET, HEAD, PUT, DELETE, OPTIONS"),
         ("PUT", "/api/v1/configurations", "POST, OPTIONS"),
+        ("PUT", "/api/v1/configurations/by-name", "GET, HEAD, OPTIONS"),
+        ("DELETE", "/api/v1/configurations/by-name", "GET, HEAD, OPTIONS"),
         ("GET", "/api/v1/configurations/01JD8X7Q5V9T0M3K2R6W4Y1Z8N/revisions/1/restore", "POST, OPTIONS"),
         ("POST", "/healthz", "GET, HEAD, OPTIONS"),
     ],

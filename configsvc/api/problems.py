@@ -54,6 +54,7 @@ class Problem(BaseModel):
     instance: str = Field(description="A URI identifying this occurrence: the request id.")
     errors: list[FieldError] | None = Field(default=None, description="Present on 422: one entry per bad field.")
     current_version: int | None = Field(default=None, description="Present on 412: the version that is current.")
+    current_etag: str | None = Field(default=None, description="Present on 412: the ETag that is current.")
 
 
 def problem_type(slug: str | None) -> str:
@@ -111,7 +112,9 @@ async def domain_error_handler(request: Request, error: Exception) -> Response:
     status, slug = _domain_status(error)
     errors = [{"loc": location(error.field), "msg": error.message, "type": slug}] if status == 422 else None
     headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
-    extensions = {"current_version": error.current_version} if isinstance(error, PreconditionFailed) else None
+    extensions = None
+    if isinstance(error, PreconditionFailed):
+        extensions = {"current_version": error.current_version, "current_etag": error.current_etag}
     return problem_response(
         request.scope, status, error.message, slug=slug, errors=errors, headers=headers, extensions=extensions
     )
@@ -149,7 +152,7 @@ DESCRIPTIONS = {
     400: "The body could not be read (not UTF-8, nested too deep to parse, bad Content-Length).",
     404: "Not found.",
     409: "Conflict: the name is taken.",
-    412: "If-Match named a version that is no longer current; `current_version` says which is.",
+    412: "If-Match named an ETag that is no longer current; `current_etag` (and `current_version`) say which is.",
     413: "Request body too large.",
     415: "The body is not application/json.",
     422: "Invalid input; `errors` lists each bad field.",

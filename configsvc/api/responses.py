@@ -3,8 +3,9 @@
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import Response
+from fastapi import Request, Response
 
+from configsvc.api.conditions import IF_NONE_MATCH, none_match
 from configsvc.api.problems import problem_responses
 from configsvc.representations import Page, Representation
 
@@ -22,7 +23,7 @@ def representation_response(
 
 def page_response(page: Page, *, path: str, limit: int, cursor_param: str) -> Response:
     """A page of a collection; while more remain, a `Link` to the next one (same limit, the cursor after)."""
-    headers = {}
+    headers = {} if page.etag is None else {"ETag": page.etag}
     if page.next_cursor is not None:
         query = urlencode({"limit": limit, cursor_param: page.next_cursor})
         headers["Link"] = f'<{path}?{query}>; rel="next"'
@@ -30,9 +31,10 @@ def page_response(page: Page, *, path: str, limit: int, cursor_param: str) -> Re
 
 
 ETAG_HEADER = {
-    "description": 'The strong ETag: the version in quotes, e.g. "3".',
+    "description": 'The strong ETag: `"3"` for a configuration (its version), `"2.7"` for an application '
+    '(version and seq), `"7"` for an application\'s configurations (its seq).',
     "required": True,
-    "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
+    "schema": {"type": "string", "pattern": '^"[0-9]+(\\.[0-9]+)?"$'},
 }
 # On list responses while more remain.
 LINK_HEADER = {
@@ -40,7 +42,18 @@ LINK_HEADER = {
     "schema": {"type": "string"},
 }
 LIST_RESPONSES = {200: {"headers": {"Link": LINK_HEADER}}}
+DELETED_RESPONSES = {204: {"description": "Deleted."}}
 NOT_MODIFIED = {304: {"description": "Not modified: the ETag sent is current.", "headers": {"ETag": ETAG_HEADER}}}
+
+
+def conditional(request: Request, value: Representation | Page, **page: Any) -> Response:
+    """`value`'s response, or a bodiless 304 if If-None-Match lists its ETag (with `page`'s
+    arguments, `value` is a page; see `page_response`)."""
+    if value.etag is not None and none_match(request.headers.get(IF_NONE_MATCH), value.etag):
+        return Response(status_code=304, headers={"ETag": value.etag})
+    if isinstance(value, Page):
+        return page_response(value, **page)
+    return representation_response(value)
 
 
 def documented_headers(*, location: bool = False, replay: bool = False) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from configsvc.db.session import Session
 from configsvc.db.statements import Prepared, Row
 from configsvc.errors import Conflict, InvalidChange, NotFound, PreconditionFailed, UnknownReference
 from configsvc.repositories.outcomes import constraint_outcomes
-from configsvc.representations import CONFIGURATION_FIELDS, Representation, one
+from configsvc.representations import CONFIGURATION_FIELDS, Representation, configuration_etag, one
 
 
 def with_revision(change: str) -> str:
@@ -21,7 +21,7 @@ revision AS (
     INSERT INTO configuration_revisions (configuration_id, version, name, comments, config, created_at)
     SELECT id, version, name, comments, config, updated_at FROM changed
 )
-{one(CONFIGURATION_FIELDS, "FROM changed c")}"""
+{one(CONFIGURATION_FIELDS, "FROM changed c", etag=configuration_etag("shown"))}"""
 
 
 INSERT = Prepared(
@@ -36,32 +36,43 @@ INSERT = Prepared(
 # clause against the row it waited for). application_id is immutable: it may only be repeated.
 UPDATE = Prepared(
     "configurations_update",
-    with_revision("""
+    with_revision(
+        """
     UPDATE configurations
     SET name = %(name)s, comments = %(comments)s, config = %(config)s, version = version + 1,
         updated_at = greatest(now(), updated_at + interval '1 microsecond')
     WHERE id = %(id)s
       AND (%(application_id)s::varchar IS NULL OR application_id = %(application_id)s)
-      AND (%(expected)s::int[] IS NULL OR version = ANY(%(expected)s::int[]))
-    RETURNING *"""),
+      AND (%(expected)s::text[] IS NULL OR {etag} = ANY(%(expected)s::text[]))
+    RETURNING *""".format(etag=configuration_etag("configurations"))
+    ),
 )
 # Restoring writes a new version whose content is the old revision's: history only grows.
-RESTORE = with_revision("""
+RESTORE = with_revision(
+    """
     UPDATE configurations c
     SET name = r.name, comments = r.comments, config = r.config, version = c.version + 1,
         updated_at = greatest(now(), c.updated_at + interval '1 microsecond')
     FROM configuration_revisions r
     WHERE c.id = %(id)s AND r.configuration_id = c.id AND r.version = %(revision)s
-      AND (%(expected)s::int[] IS NULL OR c.version = ANY(%(expected)s::int[]))
-    RETURNING c.*""")
+      AND (%(expected)s::text[] IS NULL OR {etag} = ANY(%(expected)s::text[]))
+    RETURNING c.*""".format(etag=configuration_etag("c"))
+)
+# Its revisions stay: history is never rewritten, and they are how a deleted configuration's
+# content can be found again (GET .../revisions answers for it still).
+DELETE = """
+DELETE FROM configurations c
+WHERE id = %(id)s AND (%(expected)s::text[] IS NULL OR {etag} = ANY(%(expected)s::text[]))
+RETURNING id
+""".format(etag=configuration_etag("c"))
 # Only on the error paths: tell the reasons a conditional write matched no row apart.
 SELECT_STATE = """
-SELECT application_id, version,
+SELECT application_id, version, {etag} AS etag,
        EXISTS (SELECT 1 FROM configuration_revisions r
                WHERE r.configuration_id = c.id AND r.version = %(revision)s) AS has_revision
 FROM configurations c
 WHERE id = %(id)s
-"""
+""".format(etag=configuration_etag("c"))
 
 NAME_TAKEN = "this application already has a configuration with this name"
 UNKNOWN_APPLICATION = "application_id does not refer to an existing application"
@@ -92,28 +103,28 @@ class ConfigurationsRepository:
         name: str,
         comments: str | None,
         config: dict[str, Any],
-        expected_versions: list[int] | None = None,
+        expected_etags: list[str] | None = None,
     ) -> Representation:
-        """Write the new content as the next version; `expected_versions` is If-Match's list."""
+        """Write the new content as the next version; `expected_etags` is If-Match's list."""
         params = {
             "id": id,
             "application_id": application_id,
             "name": name,
             "comments": comments,
             "config": Json(config),
-            "expected": expected_versions,
+            "expected": expected_etags,
         }
         with constraint_outcomes(configurations_application_id_name_key=Conflict(NAME_TAKEN)):
             row = await self._session.fetch_one(UPDATE, params)
         if row is None:
             state = await self._state(id, revision=0)
-            _check_version(state, expected_versions)
+            _check_etag(state, expected_etags)
             raise InvalidChange("application_id cannot be changed", field="application_id")
         return Representation.from_row(row)
 
-    async def restore(self, id: str, revision: int, *, expected_versions: list[int] | None = None) -> Representation:
+    async def restore(self, id: str, revision: int, *, expected_etags: list[str] | None = None) -> Representation:
         """Write a new version with the name, comments and config of an earlier revision."""
-        params = {"id": id, "revision": revision, "expected": expected_versions}
+        params = {"id": id, "revision": revision, "expected": expected_etags}
         taken = Conflict("another configuration of this application now has that revision's name")
         with constraint_outcomes(configurations_application_id_name_key=taken):
             row = await self._session.fetch_one(RESTORE, params)
@@ -121,9 +132,16 @@ class ConfigurationsRepository:
             state = await self._state(id, revision=revision)
             if not state["has_revision"]:
                 raise NotFound("no such revision")
-            _check_version(state, expected_versions)
+            _check_etag(state, expected_etags)
             raise Conflict("the configuration changed while it was being restored; retry")
         return Representation.from_row(row)
+
+    async def delete(self, id: str, *, expected_etags: list[str] | None = None) -> None:
+        """Delete the configuration (its application's seq moves, by trigger); its revisions stay."""
+        if await self._session.fetch_one(DELETE, {"id": id, "expected": expected_etags}) is None:
+            state = await self._state(id, revision=0)
+            _check_etag(state, expected_etags)
+            raise NotFound("no such configuration")  # deleted meanwhile: READ COMMITTED re-checked the row
 
     async def _state(self, id: str, *, revision: int) -> Row:
         state = await self._session.fetch_one(SELECT_STATE, {"id": id, "revision": revision})
@@ -132,6 +150,10 @@ class ConfigurationsRepository:
         return state
 
 
-def _check_version(state: Row, expected_versions: list[int] | None) -> None:
-    if expected_versions is not None and state["version"] not in expected_versions:
-        raise PreconditionFailed("the configuration has changed since that version", current_version=state["version"])
+def _check_etag(state: Row, expected_etags: list[str] | None) -> None:
+    if expected_etags is not None and state["etag"] not in expected_etags:
+        raise PreconditionFailed(
+            "the configuration has changed since that ETag",
+            current_version=state["version"],
+            current_etag=state["etag"],
+        )

@@ -6,7 +6,7 @@ from configsvc.repositories.applications import ApplicationsRepository
 from configsvc.repositories.configurations import ConfigurationsRepository
 from configsvc.representations import timestamp
 from configsvc.views import configurations as view
-from test.shapes import Fielded, fields
+from test.shapes import Fielded, fields, read_one
 
 pytestmark = pytest.mark.anyio
 
@@ -34,7 +34,7 @@ async def create(repository, app_id, name="production", config=CONFIG):
 async def test_create_then_get_round_trips_the_config(repository, app_id, session):
     created = await create(repository, app_id)
 
-    fetched = fields(await view.configuration(session, created.id))
+    fetched = fields(await read_one(view.configurations, session, created.id))
 
     assert fetched == created
     assert fetched.config == CONFIG
@@ -75,7 +75,7 @@ async def test_replace_cannot_move_a_configuration_to_another_application(reposi
 
     with pytest.raises(InvalidChange):
         await repository.replace(created.id, application_id=other_app, name="x", comments=None, config={})
-    assert fields(await view.configuration(session, created.id)).name == "production"
+    assert fields(await read_one(view.configurations, session, created.id)).name == "production"
 
 
 async def test_replace_onto_a_taken_name_is_a_conflict(repository, app_id):
@@ -114,23 +114,25 @@ async def test_a_failed_change_leaves_no_revision(repository, app_id, session):
         await repository.replace(created.id, application_id=None, name="taken", comments=None, config={})
     with pytest.raises(PreconditionFailed):
         await repository.replace(
-            created.id, application_id=None, name="x", comments=None, config={}, expected_versions=[7]
+            created.id, application_id=None, name="x", comments=None, config={}, expected_etags=['"7"']
         )
 
     count = await session.fetch_one(
         "SELECT count(*) AS n FROM configuration_revisions WHERE configuration_id = %s", (created.id,)
     )
     assert count["n"] == 1
-    assert fields(await view.configuration(session, created.id)).version == 1
+    assert fields(await read_one(view.configurations, session, created.id)).version == 1
 
 
 async def test_a_stale_expected_version_names_the_current_one(repository, app_id):
     created = await create(repository, app_id)
-    await repository.replace(created.id, application_id=None, name="p", comments=None, config={}, expected_versions=[1])
+    await repository.replace(
+        created.id, application_id=None, name="p", comments=None, config={}, expected_etags=['"1"']
+    )
 
     with pytest.raises(PreconditionFailed) as raised:
         await repository.replace(
-            created.id, application_id=None, name="q", comments=None, config={}, expected_versions=[1]
+            created.id, application_id=None, name="q", comments=None, config={}, expected_etags=['"1"']
         )
 
     assert raised.value.current_version == 2
@@ -140,13 +142,13 @@ async def test_restore_copies_a_revision_into_a_new_version(repository, app_id):
     created = await create(repository, app_id)
     await repository.replace(created.id, application_id=None, name="p", comments="x", config={})
 
-    restored = await repository.restore(created.id, 1, expected_versions=[2])
+    restored = await repository.restore(created.id, 1, expected_etags=['"2"'])
 
     assert (restored.version, restored.name, restored.config) == (3, "production", CONFIG)
     with pytest.raises(NotFound):
         await repository.restore(created.id, 9)
     with pytest.raises(PreconditionFailed):
-        await repository.restore(created.id, 1, expected_versions=[2])
+        await repository.restore(created.id, 1, expected_etags=['"2"'])
 
 
 async def test_revisions_cannot_be_rewritten(repository, app_id, session):
@@ -158,3 +160,34 @@ async def test_revisions_cannot_be_rewritten(repository, app_id, session):
         )
     with pytest.raises(ConstraintViolated):
         await session.execute("DELETE FROM configuration_revisions WHERE configuration_id = %s", (created.id,))
+
+
+async def seq(session, app_id) -> int:
+    return (await session.fetch_one("SELECT seq FROM applications WHERE id = %s", (app_id,)))["seq"]
+
+
+async def test_every_create_replace_restore_and_delete_moves_its_applications_seq_by_one(repository, app_id, session):
+    assert await seq(session, app_id) == 0
+    created = await create(repository, app_id)
+    await repository.replace(created.id, application_id=None, name="p", comments=None, config={})
+    await repository.restore(created.id, 1)
+    await repository.delete(created.id)
+
+    assert await seq(session, app_id) == 4
+
+
+async def test_delete_honours_if_match_and_keeps_the_revisions(repository, app_id, session):
+    created = await create(repository, app_id)
+
+    with pytest.raises(PreconditionFailed) as raised:
+        await repository.delete(created.id, expected_etags=['"2"'])
+    await repository.delete(created.id, expected_etags=['"1"'])
+
+    assert raised.value.current_etag == '"1"'
+    with pytest.raises(NotFound):
+        await repository.delete(created.id)
+    revisions = await session.fetch_all(
+        "SELECT version FROM configuration_revisions WHERE configuration_id = %s", (created.id,)
+    )
+    assert revisions == [{"version": 1}]
+    assert (await create(repository, app_id)).name == "production"  # the name is free again

@@ -3,8 +3,9 @@ from ulid import ULID
 
 from configsvc.errors import NotFound
 from configsvc.repositories.applications import ApplicationsRepository
-from configsvc.schemas import Application, ApplicationSummary
+from configsvc.schemas import Application, ApplicationSummary, Configuration
 from configsvc.views import applications as view
+from configsvc.views.outcome import APPLICATIONS
 from test.shapes import fields
 
 pytestmark = pytest.mark.anyio
@@ -18,41 +19,61 @@ async def create(session, name: str, comments: str | None = None):
     return fields(await ApplicationsRepository(session).create(id=new_id(), name=name, comments=comments))
 
 
-async def test_an_application_lists_its_configuration_ids_oldest_first(session):
-    application = await create(session, "billing")
-    ids = sorted(new_id() for _ in range(3))
-    for index, config_id in enumerate(reversed(ids)):
+async def read(view_function, session, key):
+    return (await view_function(session, [key]))[key].result()
+
+
+async def add_configurations(session, application_id, ids):
+    for index, config_id in enumerate(ids):
         await session.execute(
             "INSERT INTO configurations (id, application_id, name) VALUES (%s, %s, %s)",
-            (config_id, application.id, f"c{index}"),
+            (config_id, application_id, f"c{index}"),
         )
 
-    assert fields(await view.application(session, application.id)).configuration_ids == ids
+
+async def test_an_application_lists_its_configuration_ids_oldest_first_and_counts_them_in_seq(session):
+    application = await create(session, "billing")
+    ids = sorted(new_id() for _ in range(3))
+    await add_configurations(session, application.id, list(reversed(ids)))
+
+    found = await read(view.applications_by_id, session, application.id)
+
+    assert fields(found).configuration_ids == ids
+    assert fields(found).seq == 3
+    assert found.etag == '"1.3"'  # version 1, seq 3
 
 
-async def test_an_unknown_application_is_not_found(session):
+async def test_many_ids_are_one_statement_and_the_missing_ones_not_found(session):
+    first, second = await create(session, "a"), await create(session, "b")
+    unknown = new_id()
+
+    outcomes = await view.applications_by_id(session, [second.id, unknown, first.id])
+
+    assert fields(outcomes[first.id].value).name == "a"
+    assert fields(outcomes[second.id].value).name == "b"
+    assert outcomes[first.id].tags == (first.id,)
     with pytest.raises(NotFound):
-        await view.application(session, new_id())
+        outcomes[unknown].result()
 
 
 async def test_the_representation_has_the_fields_of_the_model_in_order(session):
     application = await create(session, "billing ünï", comments='with "quotes" and \\ and \n')
 
-    rendered = await view.application(session, application.id)
+    rendered = await read(view.applications_by_id, session, application.id)
 
     body = rendered.json()
     assert list(body) == list(Application.model_fields)
     assert Application.model_validate(body).name == "billing ünï"
     assert body["comments"] == 'with "quotes" and \\ and \n'
-    assert rendered.etag == '"1"'
+    assert rendered.etag == '"1.0"'
 
 
 async def test_pages_follow_id_order_with_a_cursor_until_the_end(session):
     ids = sorted([(await create(session, f"app{i}")).id for i in range(5)])
 
-    first = await view.applications(session, limit=2, after=None)
-    last = await view.applications(session, limit=10, after=first.next_cursor)
-    empty = await view.applications(session, limit=10, after=ids[-1])
+    first = await read(view.applications, session, (2, None, None))
+    last = await read(view.applications, session, (10, first.next_cursor, None))
+    empty = await read(view.applications, session, (10, ids[-1], None))
 
     assert [a["id"] for a in first.json()] == ids[:2]
     assert [list(a) for a in first.json()] == [list(ApplicationSummary.model_fields)] * 2
@@ -60,20 +81,41 @@ async def test_pages_follow_id_order_with_a_cursor_until_the_end(session):
     assert [a["id"] for a in last.json()] == ids[2:]
     assert last.next_cursor is None
     assert (empty.body, empty.next_cursor) == (b"[]", None)
+    outcome = (await view.applications(session, [(2, None, None)]))[(2, None, None)]
+    assert outcome.tags == (APPLICATIONS,)
 
 
 async def test_a_page_that_ends_exactly_at_the_last_row_has_no_next_cursor(session):
     for i in range(2):
         await create(session, f"app{i}")
 
-    assert (await view.applications(session, limit=2, after=None)).next_cursor is None
+    assert (await read(view.applications, session, (2, None, None))).next_cursor is None
 
 
 async def test_the_name_filter_finds_exactly_that_name(session):
     billing = await create(session, "billing")
     await create(session, "billing-eu")
 
-    found = await view.applications(session, limit=10, after=None, name="billing")
+    found = await read(view.applications, session, (10, None, "billing"))
 
     assert [a["id"] for a in found.json()] == [billing.id]
-    assert (await view.applications(session, limit=10, after=None, name="bill")).json() == []
+    assert (await read(view.applications, session, (10, None, "bill"))).json() == []
+
+
+async def test_an_applications_configurations_are_paged_whole_with_its_seq_as_etag(session):
+    application = await create(session, "billing")
+    ids = sorted(new_id() for _ in range(3))
+    await add_configurations(session, application.id, ids)
+
+    first = await read(view.configurations_of, session, (application.id, 2, None))
+    rest = await read(view.configurations_of, session, (application.id, 2, first.next_cursor))
+    empty = await read(view.configurations_of, session, ((await create(session, "empty")).id, 10, None))
+
+    assert [c["id"] for c in first.json()] == ids[:2]
+    assert [list(c) for c in first.json()] == [list(Configuration.model_fields)] * 2
+    assert (first.etag, rest.etag) == ('"3"', '"3"')
+    assert [c["id"] for c in rest.json()] == ids[2:]
+    assert rest.next_cursor is None
+    assert (empty.body, empty.etag) == (b"[]", '"0"')
+    with pytest.raises(NotFound):
+        await read(view.configurations_of, session, (new_id(), 10, None))

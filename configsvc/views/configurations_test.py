@@ -13,9 +13,17 @@ pytestmark = pytest.mark.anyio
 CONFIG = {"nested": {"list": [1, 2.5, None, True, "x"], "big": 12345678901234567890}, "empty": {}, "ünï": "ç"}
 
 
+async def read(view_function, session, key):
+    return (await view_function(session, [key]))[key].result()
+
+
+async def new_application(session, name="a") -> str:
+    return fields(await ApplicationsRepository(session).create(id=str(ULID()), name=name, comments=None)).id
+
+
 @pytest.fixture
 async def config_id(session):
-    app_id = fields(await ApplicationsRepository(session).create(id=str(ULID()), name="a", comments=None)).id
+    app_id = await new_application(session)
     configurations = ConfigurationsRepository(session)
     created = await configurations.create(
         id=str(ULID()), application_id=app_id, name="c", comments=None, config={"v": 1}
@@ -26,24 +34,42 @@ async def config_id(session):
     return config_id
 
 
-async def test_a_configuration_is_the_same_bytes_as_its_write_returned(session):
-    app_id = fields(await ApplicationsRepository(session).create(id=str(ULID()), name="a", comments=None)).id
+async def test_a_configuration_is_the_same_bytes_and_etag_as_its_write_returned(session):
+    app_id = await new_application(session)
     created = await ConfigurationsRepository(session).create(
         id=str(ULID()), application_id=app_id, name="prod ünïcode", comments=None, config=CONFIG
     )
 
-    fetched = await view.configuration(session, created.json()["id"])
+    fetched = await read(view.configurations, session, created.json()["id"])
 
     assert fetched == created  # same body, same ETag
+    assert fetched.etag == '"1"'
     assert list(fetched.json()) == list(Configuration.model_fields)
     assert fetched.json()["config"] == CONFIG
     with pytest.raises(NotFound):
-        await view.configuration(session, str(ULID()))
+        await read(view.configurations, session, str(ULID()))
+
+
+async def test_by_name_is_the_same_representation_and_says_which_name_is_missing(session):
+    app_id = await new_application(session, "pay ments/€?")
+    created = await ConfigurationsRepository(session).create(
+        id=str(ULID()), application_id=app_id, name="prod / eu", comments=None, config=CONFIG
+    )
+    keys = [("pay ments/€?", "prod / eu"), ("pay ments/€?", "nope"), ("nobody", "prod / eu")]
+
+    outcomes = await view.by_names(session, keys)
+
+    assert outcomes[keys[0]].value == created
+    assert outcomes[keys[0]].tags == (app_id, created.json()["id"])
+    with pytest.raises(NotFound, match="the application has no configuration with this name"):
+        outcomes[keys[1]].result()
+    with pytest.raises(NotFound, match="no application has this name"):
+        outcomes[keys[2]].result()
 
 
 async def test_revisions_are_listed_newest_first_and_paged_by_version(session, config_id):
-    first = await view.revisions(session, config_id, limit=2, before=None)
-    rest = await view.revisions(session, config_id, limit=10, before=int(first.next_cursor))
+    first = await read(view.revisions, session, (config_id, 2, None))
+    rest = await read(view.revisions, session, (config_id, 10, int(first.next_cursor)))
 
     assert [r["version"] for r in first.json()] == [4, 3]
     assert first.next_cursor == "3"
@@ -54,12 +80,21 @@ async def test_revisions_are_listed_newest_first_and_paged_by_version(session, c
 
 
 async def test_one_revision_and_the_missing_ones(session, config_id):
-    revision = await view.revision(session, config_id, 3)
+    revision = await read(view.revision, session, (config_id, 3))
 
     assert revision.json()["comments"] == "v3"
     assert revision.etag is None  # revisions are immutable and carry no ETag
     with pytest.raises(NotFound):
-        await view.revision(session, config_id, 5)
+        await read(view.revision, session, (config_id, 5))
     with pytest.raises(NotFound):
-        await view.revisions(session, str(ULID()), limit=10, before=None)
-    assert (await view.revisions(session, config_id, limit=10, before=1)).json() == []
+        await read(view.revisions, session, (str(ULID()), 10, None))
+    assert (await read(view.revisions, session, (config_id, 10, 1))).json() == []
+
+
+async def test_a_deleted_configuration_keeps_its_history(session, config_id):
+    await ConfigurationsRepository(session).delete(config_id)
+
+    with pytest.raises(NotFound):
+        await read(view.configurations, session, config_id)
+    assert [r["version"] for r in (await read(view.revisions, session, (config_id, 10, None))).json()] == [4, 3, 2, 1]
+    assert (await read(view.revision, session, (config_id, 1))).json()["config"] == {"v": 1}

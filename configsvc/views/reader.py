@@ -1,41 +1,186 @@
-"""The read side's entry point: every GET's read, each on an autocommitting lease of its own."""
+"""The read side's entry point: every GET's read, linearizable, from memory when that is provably fresh.
 
-from collections.abc import Awaitable, Callable
-from typing import Concatenate
+A read reflects every write whose response was sent before the read arrived, whichever process or
+instance made it (SPEC §3). Two ways give that:
 
+* from the database: reads arriving together share one statement (`batches.py`), sent after all of
+  them arrived, in autocommit, so its snapshot holds every such write;
+* from this process's cache of rendered results, but only after a sync round trip on the listening
+  connection that began after the read arrived (`db/listener.py`): every change committed before
+  it has then been announced, and has evicted what it made stale. Without a live listener nothing
+  is served from memory; the cache is emptied whenever notifications may have been missed.
+
+A fetch stores its results only if no change to them was announced since its statement was sent,
+and only if the listener was live throughout (same epoch).
+"""
+
+import asyncio
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from configsvc.db.listener import Listener, ListenerDown
 from configsvc.db.pool import Database
-from configsvc.db.session import Session
 from configsvc.representations import Page, Representation
 from configsvc.views import applications, configurations, health
+from configsvc.views.batches import Batches, View
+from configsvc.views.cache import ReadCache
+from configsvc.views.outcome import APPLICATIONS, Outcome
+
+# A subscriber learns the tags of every change, or None when anything may have changed unheard.
+Subscriber = Callable[[tuple[str, ...] | None], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    began: int  # the cache clock when the batch's statement was sent
+    epoch: int  # the listener's epoch then
+    live: bool  # whether it was listening then
+
+
+def tags_of(payload: str) -> tuple[str, ...] | None:
+    """The tags a notification changes (see migrations/0003); None for '*' or anything unknown."""
+    kind, _, rest = payload.partition(":")
+    if kind == "a" and rest:
+        return (rest, APPLICATIONS)
+    if kind == "c" and rest:
+        configuration_id, _, application_id = rest.partition(":")
+        return (configuration_id, application_id, APPLICATIONS)
+    return None
 
 
 class Reader:
-    """Reads need no transaction: each is one statement, which sees one consistent snapshot, so it
-    runs in autocommit (no BEGIN/COMMIT round trips) and reflects every write committed before it."""
-
-    def __init__(self, database: Database) -> None:
+    def __init__(
+        self, database: Database, *, cache_bytes: int, listen_dsn: str | None, statement_timeout_ms: int = 5000
+    ) -> None:
         self._database = database
+        self.cache = ReadCache(cache_bytes)
+        self.hits = 0
+        self.misses = 0
+        self._subscribers: list[Subscriber] = []
+        self.listener: Listener | None = None
+        if listen_dsn is not None:
+            loop_executor = database.executor
 
-    async def _read[**P, T](
-        self, view: Callable[Concatenate[Session, P], Awaitable[T]], *args: P.args, **kwargs: P.kwargs
-    ) -> T:
-        async with self._database.lease(autocommit=True) as session:
-            return await view(session, *args, **kwargs)
+            async def run_blocking(work: Callable[[], Any]) -> Any:
+                return await asyncio.get_running_loop().run_in_executor(loop_executor, work)
+
+            self.listener = Listener(
+                listen_dsn,
+                on_notification=self._notified,
+                on_reset=self._reset,
+                run_blocking=run_blocking,
+                timeout=database.call_timeout,
+                statement_timeout_ms=statement_timeout_ms,
+            )
+        self._batches: dict[str, Batches] = {}
+        views: dict[str, View] = {
+            "configuration": configurations.configurations,
+            "by_name": configurations.by_names,
+            "revisions": configurations.revisions,
+            "revision": configurations.revision,
+            "application": applications.applications_by_id,
+            "applications": applications.applications,
+            "configurations_of": applications.configurations_of,
+        }
+        for kind, view in views.items():
+            self._batches[kind] = Batches(
+                database, view, begin=self._begin, finish=self._finisher(kind), abandon=self._abandon
+            )
+
+    async def start(self, *, wait_seconds: float = 0) -> None:
+        """Start listening; with `wait_seconds`, give the first connection that long (a service that
+        starts while its database is down serves anyway, from the database, and keeps trying)."""
+        if self.listener is not None:
+            self.listener.start()
+            if wait_seconds:
+                await self.listener.wait_live(wait_seconds)
+
+    async def stop(self) -> None:
+        if self.listener is not None:
+            await self.listener.stop()
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        self._subscribers.append(subscriber)
+
+    @property
+    def listening(self) -> bool:
+        return self.listener is not None and self.listener.live
 
     async def configuration(self, id: str) -> Representation:
-        return await self._read(configurations.configuration, id)
+        return await self._read("configuration", id)
+
+    async def configuration_by_name(self, application: str, name: str) -> Representation:
+        return await self._read("by_name", (application, name))
 
     async def revisions(self, configuration_id: str, *, limit: int, before: int | None) -> Page:
-        return await self._read(configurations.revisions, configuration_id, limit=limit, before=before)
+        return await self._read("revisions", (configuration_id, limit, before))
 
     async def revision(self, configuration_id: str, version: int) -> Representation:
-        return await self._read(configurations.revision, configuration_id, version)
+        return await self._read("revision", (configuration_id, version))
 
     async def application(self, id: str) -> Representation:
-        return await self._read(applications.application, id)
+        return await self._read("application", id)
 
     async def applications(self, *, limit: int, after: str | None, name: str | None = None) -> Page:
-        return await self._read(applications.applications, limit=limit, after=after, name=name)
+        return await self._read("applications", (limit, after, name))
+
+    async def configurations_of(self, application_id: str, *, limit: int, after: str | None) -> Page:
+        return await self._read("configurations_of", (application_id, limit, after))
 
     async def applied_migrations(self) -> set[tuple[int, str]]:
-        return await self._read(health.applied_migrations)
+        """Readiness always asks the database itself."""
+        async with self._database.lease(autocommit=True) as session:
+            return await health.applied_migrations(session)
+
+    async def _read(self, kind: str, key: Hashable) -> Any:
+        listener = self.listener
+        if listener is not None and listener.live:
+            cached = self.cache.get((kind, key))
+            if cached is not None:
+                try:
+                    await listener.synced()
+                except ListenerDown:
+                    pass  # nothing provable from memory: ask the database
+                else:
+                    cached = self.cache.get((kind, key))  # the round trip may have evicted it
+                    if cached is not None:
+                        self.hits += 1
+                        return cached
+        self.misses += 1
+        return (await self._batches[kind].load(key)).result()
+
+    def _begin(self) -> Ticket:
+        listener = self.listener
+        live = listener is not None and listener.live
+        return Ticket(self.cache.begin(), listener.epoch if listener is not None else -1, live)
+
+    def _finisher(self, kind: str) -> Callable[[Ticket, dict[Any, Outcome]], None]:
+        def finish(ticket: Ticket, outcomes: dict[Any, Outcome]) -> None:
+            listener = self.listener
+            try:
+                if ticket.live and listener is not None and listener.live and listener.epoch == ticket.epoch:
+                    for key, outcome in outcomes.items():
+                        if outcome.value is not None:
+                            self.cache.put((kind, key), outcome.value, outcome.tags, began=ticket.began)
+            finally:
+                self.cache.end(ticket.began)
+
+        return finish
+
+    def _abandon(self, ticket: Ticket) -> None:
+        self.cache.end(ticket.began)
+
+    def _notified(self, payload: str) -> None:
+        tags = tags_of(payload)
+        if tags is None:
+            self._reset()
+            return
+        self.cache.invalidate(tags)
+        for subscriber in self._subscribers:
+            subscriber(tags)
+
+    def _reset(self) -> None:
+        self.cache.clear()
+        for subscriber in self._subscribers:
+            subscriber(None)

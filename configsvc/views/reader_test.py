@@ -1,16 +1,41 @@
+import asyncio
+
 import pytest
 from ulid import ULID
 
 from configsvc.errors import NotFound, PoolExhausted
 from configsvc.unit_of_work import UnitOfWork
-from configsvc.views.reader import Reader
+from configsvc.views.reader import Reader, tags_of
 from test.pools import open_database
+from test.sql import sql
 
 pytestmark = pytest.mark.anyio
 
 
+async def listening(reader: Reader) -> Reader:
+    await reader.start(wait_seconds=10)
+    assert reader.listening
+    return reader
+
+
+async def create_configuration(database) -> tuple[str, str]:
+    async with UnitOfWork(database) as uow:
+        app_id, config_id = str(ULID()), str(ULID())
+        await uow.applications.create(id=app_id, name=f"app-{app_id}", comments=None)
+        await uow.configurations.create(id=config_id, application_id=app_id, name="c", comments=None, config={})
+        await uow.commit()
+    return app_id, config_id
+
+
+def test_notifications_name_the_tags_they_change():
+    assert tags_of("a:APP") == ("APP", "applications")
+    assert tags_of("c:CFG:APP") == ("CFG", "APP", "applications")
+    assert tags_of("*") is None
+    assert tags_of("x:anything") is None
+
+
 async def test_every_read_reflects_the_writes_committed_before_it(database):
-    reader = Reader(database)
+    reader = Reader(database, cache_bytes=0, listen_dsn=None)
     async with UnitOfWork(database) as uow:
         application = (await uow.applications.create(id=str(ULID()), name="billing", comments=None)).json()
         await uow.commit()
@@ -21,19 +46,80 @@ async def test_every_read_reflects_the_writes_committed_before_it(database):
         await reader.configuration(str(ULID()))
 
 
-async def test_reads_run_in_autocommit_and_return_their_connection(database_url):
+async def test_a_repeated_read_is_served_from_memory_once_it_is_provably_current(database, database_url):
+    reader = await listening(Reader(database, cache_bytes=1 << 20, listen_dsn=database_url))
+    try:
+        _, config_id = await create_configuration(database)
+        first = await reader.configuration(config_id)
+        misses = reader.misses
+
+        again = [await reader.configuration(config_id) for _ in range(5)]
+
+        assert again == [first] * 5
+        assert (reader.misses, reader.hits) == (misses, 5)
+    finally:
+        await reader.stop()
+
+
+async def test_a_write_by_any_path_is_seen_by_the_next_read_never_the_cached_value(database, database_url):
+    """Writes by SQL on another connection, each followed at once by a read: not one stale answer."""
+    reader = await listening(Reader(database, cache_bytes=1 << 20, listen_dsn=database_url))
+    try:
+        app_id, config_id = await create_configuration(database)
+        for n in range(200):
+            await reader.configuration(config_id)  # cached, and about to be stale
+            await reader.configuration_by_name(f"app-{app_id}", f"c{n - 1}" if n else "c")
+            sql(
+                database_url,
+                "UPDATE configurations SET name = %s, version = version + 1 WHERE id = %s",
+                (f"c{n}", config_id),
+            )
+            assert (await reader.configuration(config_id)).json()["name"] == f"c{n}"
+            assert (await reader.configuration_by_name(f"app-{app_id}", f"c{n}")).json()["version"] == n + 2
+            assert (await reader.application(app_id)).json()["seq"] == n + 2  # the trigger moved it
+        assert reader.hits > 0
+    finally:
+        await reader.stop()
+
+
+async def test_without_a_live_listener_every_read_goes_to_the_database(database, database_url):
+    reader = Reader(database, cache_bytes=1 << 20, listen_dsn=database_url)  # not started: never live
+    _, config_id = await create_configuration(database)
+
+    for _ in range(3):
+        await reader.configuration(config_id)
+
+    assert (reader.hits, reader.misses, len(reader.cache)) == (0, 3, 0)
+
+
+async def test_losing_the_listener_empties_the_cache(database, database_url):
+    reader = await listening(Reader(database, cache_bytes=1 << 20, listen_dsn=database_url))
+    try:
+        _, config_id = await create_configuration(database)
+        await reader.configuration(config_id)
+        assert len(reader.cache) == 1
+
+        epoch = reader.listener.epoch
+        sql(
+            database_url,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'configsvc-listener-%'",
+        )
+        async with asyncio.timeout(5):
+            while reader.listener.epoch == epoch:
+                await asyncio.sleep(0.01)
+
+        assert len(reader.cache) == 0
+    finally:
+        await reader.stop()
+
+
+async def test_reads_return_their_connection_and_fail_fast_when_none_is_free(database_url):
     async with open_database(database_url, max_size=1, lease_timeout=0.2) as database:
-        reader = Reader(database)
-        seen = []
-
-        async def record(session):
-            await session.fetch_one("SELECT 1")
-            seen.append(session.connection.autocommit)
-
+        reader = Reader(database, cache_bytes=0, listen_dsn=None)
         for _ in range(3):
-            await reader._read(record)
+            await reader.applications(limit=1, after=None)
         async with database.lease():
             with pytest.raises(PoolExhausted):
+                await reader.applications(limit=1, after=None)
+            with pytest.raises(PoolExhausted):
                 await reader.applied_migrations()
-
-    assert seen == [True, True, True]

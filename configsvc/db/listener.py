@@ -1,0 +1,244 @@
+"""One LISTEN connection per process: the database's change notifications, and the sync point that
+proves every change committed before it has been heard.
+
+The connection is a psycopg2 connection in asynchronous mode, driven by the event loop's reader
+callbacks: nothing on it ever blocks, so it needs neither the executor nor a pooled connection (only
+opening it, which may resolve a host name, runs on the executor).
+
+The sync point is etcd's ReadIndex idea on PostgreSQL: a round trip sent on this connection after a
+read arrived. A transaction that commits signals every listening backend before its COMMIT returns,
+and a backend delivers the notifications it was signalled about before it answers the next query
+(PostgreSQL's PostgresMain processes pending notify interrupts before ReadyForQuery); the socket
+keeps order. So when the round trip's answer arrives, every notification of every transaction that
+committed before it was sent has arrived before it, and has been handled.
+"""
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from typing import Any
+
+import psycopg2
+import psycopg2.extensions
+from psycopg2.extensions import POLL_OK, POLL_READ, POLL_WRITE, connection
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "configsvc_changes"
+RECONNECT_DELAYS = (0.05, 0.1, 0.2, 0.5, 1.0)  # seconds; the last repeats
+SYNC_QUERY = "SELECT 1"  # any round trip will do: it is the answer's place in the stream that counts
+
+
+class ListenerDown(Exception):
+    """The listener cannot prove anything right now (not connected, or its round trip timed out)."""
+
+
+class Listener:
+    """`live` while connected and listening; `epoch` moves at every connect and every loss, so that
+    whatever was learnt in an earlier epoch can be told from what is known now.
+
+    `on_notification(payload)` is called for every notification, `on_reset()` whenever some may
+    have been missed (connection lost, or (re)established): before `live` changes either way.
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        on_notification: Callable[[str], None],
+        on_reset: Callable[[], None],
+        run_blocking: Callable[[Callable[[], Any]], Awaitable[Any]],
+        timeout: float,
+        statement_timeout_ms: int,
+    ) -> None:
+        self.live = False
+        self.epoch = 0
+        self.last_error: str | None = None
+        self._dsn = dsn
+        self._on_notification = on_notification
+        self._on_reset = on_reset
+        self._run_blocking = run_blocking
+        self._timeout = timeout
+        self._statement_timeout_ms = statement_timeout_ms
+        self._conn: connection | None = None
+        self._cursor: Any = None
+        self._lost: asyncio.Future[None] | None = None
+        self._sent: asyncio.Future[None] | None = None  # the round trip on the wire
+        self._queued: asyncio.Future[None] | None = None  # the next one, for reads that came after it left
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+
+    def start(self) -> None:
+        self._task = asyncio.ensure_future(self._run())
+
+    async def wait_live(self, seconds: float) -> bool:
+        """Wait up to `seconds` for the listener to be live (start-up); whether it is."""
+        try:
+            async with asyncio.timeout(seconds):
+                while not self.live:
+                    if self._task is None or self._task.done():
+                        return False
+                    await asyncio.sleep(0.005)
+        except TimeoutError:
+            pass
+        return self.live
+
+    async def stop(self) -> None:
+        self._closing = True
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+
+    async def synced(self) -> None:
+        """Return once a round trip sent after this call was answered (see the module docstring)."""
+        if not self.live:
+            raise ListenerDown("not listening")
+        if self._queued is None:
+            self._queued = asyncio.get_running_loop().create_future()
+        waiting = self._queued
+        if self._sent is None:
+            self._send_queued()  # nothing on the wire: this read's round trip leaves now
+        try:
+            async with asyncio.timeout(self._timeout):
+                await asyncio.shield(waiting)
+        except TimeoutError:
+            self._lose("the sync round trip timed out")
+            raise ListenerDown("the sync round trip timed out") from None
+
+    async def _run(self) -> None:
+        attempt = 0
+        while not self._closing:
+            try:
+                await self._listen()
+                attempt = 0
+                assert self._lost is not None
+                await self._lost
+            except (psycopg2.Error, OSError, TimeoutError) as error:
+                self.last_error = str(error).strip() or type(error).__name__
+                log.warning("change notifications unavailable: %s; reconnecting", self.last_error)
+            finally:
+                self._teardown()
+            await asyncio.sleep(RECONNECT_DELAYS[min(attempt, len(RECONNECT_DELAYS) - 1)])
+            attempt += 1
+
+    async def _listen(self) -> None:
+        options = f"-c statement_timeout={self._statement_timeout_ms}"
+        conn = await self._run_blocking(
+            lambda: psycopg2.connect(
+                self._dsn,
+                async_=True,
+                # The process id names whose listener a backend is (operators, and the tests, look it up).
+                application_name=f"configsvc-listener-{os.getpid()}",
+                options=options,
+                connect_timeout=max(1, round(self._timeout)),
+                keepalives=1,
+                keepalives_idle=10,
+                keepalives_interval=5,
+                keepalives_count=3,
+            )
+        )
+        self._conn = conn
+        async with asyncio.timeout(self._timeout):
+            await self._complete(conn)
+            # psycopg2 holds an asynchronous query's cursor weakly: it must outlive the query.
+            self._cursor = conn.cursor()
+            self._cursor.execute(f"LISTEN {CHANNEL}")
+            await self._complete(conn)
+        loop = asyncio.get_running_loop()
+        self._lost = loop.create_future()
+        loop.add_reader(conn.fileno(), self._readable)
+        # Whatever was cached before this moment may have missed changes: forget it, then go live.
+        self.epoch += 1
+        self._on_reset()
+        self.live = True
+        self.last_error = None
+        log.info("listening for changes on %s", CHANNEL)
+
+    async def _complete(self, conn: connection) -> None:
+        """Poll until the connection (or its query) is done, waiting on the loop in between."""
+        loop = asyncio.get_running_loop()
+        while (state := conn.poll()) != POLL_OK:
+            ready = loop.create_future()
+            add, remove = (
+                (loop.add_reader, loop.remove_reader) if state == POLL_READ else (loop.add_writer, loop.remove_writer)
+            )
+            add(conn.fileno(), ready.set_result, None)
+            try:
+                await ready
+            finally:
+                remove(conn.fileno())
+        self._deliver(conn)
+
+    def _readable(self) -> None:
+        conn = self._conn
+        if conn is None:
+            return
+        try:
+            state = conn.poll()
+        except psycopg2.Error as error:
+            self._lose(str(error).strip())
+            return
+        self._deliver(conn)  # before the round trip completes: that order is the proof
+        if state == POLL_OK and self._sent is not None:
+            done, self._sent = self._sent, None
+            done.set_result(None)
+            if self._queued is not None:
+                self._send_queued()
+        elif state == POLL_WRITE:
+            asyncio.get_running_loop().add_writer(conn.fileno(), self._writable)
+
+    def _writable(self) -> None:
+        conn = self._conn
+        if conn is not None:
+            asyncio.get_running_loop().remove_writer(conn.fileno())
+            self._readable()
+
+    def _send_queued(self) -> None:
+        conn = self._conn
+        self._sent, self._queued = self._queued, None
+        if conn is None:
+            return
+        try:
+            self._cursor.execute(SYNC_QUERY)
+        except psycopg2.Error as error:
+            self._lose(str(error).strip())
+            return
+        self._readable()  # the first poll flushes the query out (and may already find its answer)
+
+    def _deliver(self, conn: connection) -> None:
+        while conn.notifies:
+            notify = conn.notifies.pop(0)
+            try:
+                self._on_notification(notify.payload)
+            except Exception:
+                log.exception("a change notification could not be handled; forgetting what is cached")
+                self._on_reset()
+
+    def _lose(self, reason: str) -> None:
+        self.last_error = reason
+        if self._lost is not None and not self._lost.done():
+            self._lost.set_result(None)
+        self._teardown()
+
+    def _teardown(self) -> None:
+        """Not live from here on: forget what was learnt, fail the round trips, close the connection."""
+        if self.live:
+            self.epoch += 1
+            self._on_reset()
+        self.live = False
+        for waiting in (self._sent, self._queued):
+            if waiting is not None and not waiting.done():
+                waiting.set_exception(ListenerDown(self.last_error or "not listening"))
+                waiting.exception()  # retrieved: whoever waits raises it; nobody waiting is fine
+        self._sent = self._queued = None
+        conn, self._conn, self._cursor = self._conn, None, None
+        if conn is not None:
+            loop = asyncio.get_running_loop()
+            with suppress(ValueError, OSError, psycopg2.Error):
+                loop.remove_reader(conn.fileno())
+                loop.remove_writer(conn.fileno())
+            with suppress(psycopg2.Error):
+                conn.close()

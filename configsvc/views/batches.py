@@ -1,0 +1,81 @@
+"""Reads of one kind arriving together share one lease, one executor hop and (where the SQL allows)
+one statement: the DataLoader pattern.
+
+A batch stays open while it waits for a pooled connection, and is sealed when it gets one, before
+its statement is sent: every read in it arrived before the statement, so the statement's snapshot
+holds every write acknowledged before any of them. A read arriving later joins the next batch.
+Reads of the same key in one batch share its answer.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable
+
+from configsvc.db.pool import Database
+from configsvc.db.session import Session
+from configsvc.views.outcome import Outcome
+
+type View[K] = Callable[[Session, list[K]], Awaitable[dict[K, Outcome]]]
+
+
+class Batches[K: Hashable, T]:
+    """`begin()` is called as a batch is sealed and its result goes to `finish(ticket, outcomes)`,
+    which runs before any reader of the batch resumes (the cache stores there)."""
+
+    def __init__(
+        self,
+        database: Database,
+        view: View[K],
+        *,
+        begin: Callable[[], T],
+        finish: Callable[[T, dict[K, Outcome]], None],
+        abandon: Callable[[T], None],
+    ) -> None:
+        self._database = database
+        self._view = view
+        self._begin = begin
+        self._finish = finish
+        self._abandon = abandon
+        self._open: dict[K, asyncio.Future[Outcome]] | None = None
+        self._flushing: set[asyncio.Task[None]] = set()
+
+    async def load(self, key: K) -> Outcome:
+        if self._open is None:
+            self._open = {}
+            task = asyncio.ensure_future(self._flush())
+            self._flushing.add(task)
+            task.add_done_callback(self._flushing.discard)
+        future = self._open.get(key)
+        if future is None:
+            future = self._open[key] = asyncio.get_running_loop().create_future()
+        # Shielded: a reader that gives up must not cancel the answer the others in the batch wait for.
+        return await asyncio.shield(future)
+
+    async def _flush(self) -> None:
+        batch: dict[K, asyncio.Future[Outcome]] | None = None
+        try:
+            async with self._database.lease(autocommit=True) as session:
+                batch, self._open = self._open or {}, None
+                ticket = self._begin()
+                try:
+                    outcomes = await self._view(session, list(batch))
+                except BaseException:
+                    self._abandon(ticket)
+                    raise
+                self._finish(ticket, outcomes)
+        except BaseException as error:
+            if batch is None:
+                batch, self._open = self._open or {}, None
+            for future in batch.values():
+                if future.done():
+                    continue
+                if isinstance(error, Exception):
+                    future.set_exception(error)
+                    future.exception()  # retrieved: a reader that left raises nothing
+                else:
+                    future.cancel()
+            if not isinstance(error, Exception):
+                raise
+            return
+        for key, future in batch.items():
+            if not future.done():
+                future.set_result(outcomes[key])

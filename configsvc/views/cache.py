@@ -1,0 +1,104 @@
+"""Rendered read results, kept until a change to one of their tags: bounded, least recently used first.
+
+An entry may only be stored by a fetch if none of its tags changed since that fetch began (its
+statement was sent): a change the fetch may not have seen must not be kept past its notification.
+Every invalidation stamps its tags with the clock; `begin()` gives a fetch the clock it starts at,
+`put()` compares, and stamps older than every open fetch are dropped.
+"""
+
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable
+from typing import Protocol
+
+# What an entry costs beyond its body: the key, the tuple, the dict slots (measured roughly).
+ENTRY_OVERHEAD_BYTES = 400
+
+
+class Sized(Protocol):
+    @property
+    def size(self) -> int: ...
+
+
+class ReadCache:
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.clock = 0
+        self.bytes = 0
+        self._entries: OrderedDict[Hashable, tuple[Sized, tuple[str, ...], int]] = OrderedDict()
+        self._by_tag: dict[str, set[Hashable]] = {}
+        self._stamps: dict[str, int] = {}  # tag -> clock of its last change, oldest first
+        self._cleared_at = 0
+        self._open: dict[int, int] = {}  # clock a fetch began at -> fetches still open, oldest first
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: Hashable) -> Sized | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        self._entries.move_to_end(key)
+        return entry[0]
+
+    def begin(self) -> int:
+        """A fetch is about to send its statement: the clock it will be judged against."""
+        self._open[self.clock] = self._open.get(self.clock, 0) + 1
+        return self.clock
+
+    def end(self, began: int) -> None:
+        left = self._open[began] - 1
+        if left:
+            self._open[began] = left
+        else:
+            del self._open[began]
+        oldest = next(iter(self._open), self.clock)
+        while self._stamps:
+            tag, stamp = next(iter(self._stamps.items()))
+            if stamp > oldest:
+                break
+            del self._stamps[tag]
+
+    def put(self, key: Hashable, value: Sized, tags: tuple[str, ...], *, began: int) -> bool:
+        """Keep `value` unless one of its tags changed after `began` (then the fetch may be stale)."""
+        if began < self._cleared_at or any(self._stamps.get(tag, -1) > began for tag in tags):
+            return False
+        size = value.size + ENTRY_OVERHEAD_BYTES
+        if size > self.max_bytes:
+            return False
+        self._discard(key)
+        self._entries[key] = (value, tags, size)
+        self.bytes += size
+        for tag in tags:
+            self._by_tag.setdefault(tag, set()).add(key)
+        while self.bytes > self.max_bytes:
+            self._discard(next(iter(self._entries)))
+        return True
+
+    def invalidate(self, tags: Iterable[str]) -> None:
+        self.clock += 1
+        for tag in tags:
+            self._stamps.pop(tag, None)
+            self._stamps[tag] = self.clock
+            for key in self._by_tag.pop(tag, ()):
+                self._discard(key)
+
+    def clear(self) -> None:
+        self.clock += 1
+        self._cleared_at = self.clock
+        self._entries.clear()
+        self._by_tag.clear()
+        self._stamps.clear()
+        self.bytes = 0
+
+    def _discard(self, key: Hashable) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is None:
+            return
+        _, tags, size = entry
+        self.bytes -= size
+        for tag in tags:
+            keys = self._by_tag.get(tag)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._by_tag[tag]
