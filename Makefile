@@ -15,8 +15,9 @@ install: ## Install the project and its dev tools into .venv (uv sync)
 	$(NEED_UV)
 	$(UV) sync
 
-tools: ## Install the system tools the benchmark needs (wrk, with apt-get) if missing
-	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+tools: ## Install the system tools the benchmark needs (wrk, and etcd as its peer; with apt-get) if missing
+	@missing=""; command -v wrk >/dev/null || missing="$$missing wrk"; command -v etcd >/dev/null || missing="$$missing etcd-server"; \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
 run: install ## Serve the API for development on HOST:PORT (embedded PostgreSQL 16 when DATABASE_URL is empty)
 	$(RUN) scripts.run
@@ -42,7 +43,7 @@ fuzz: install ## Fuzz the API against its OpenAPI description (schemathesis, fix
 soak: install ## One minute of mixed concurrent load on a local server, then verify no acknowledged write was lost
 	$(RUN) scripts.soak
 
-bench: install ## Benchmark serve mode with wrk, interleaved with /healthz and pgbench baselines (needs wrk)
+bench: install ## Benchmark serve mode with wrk, interleaved with the /healthz ceiling and etcd (needs wrk, etcd)
 	$(RUN) scripts.bench
 
 lint: install ## Check style and formatting (ruff check + ruff format --check)

@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from configsvc import migrations
 from configsvc.api import applications, configurations, health
 from configsvc.api.disconnect import CancelOnDisconnectMiddleware
+from configsvc.api.fast_reads import FastReadsMiddleware
 from configsvc.api.methods import HeadAsGetMiddleware
 from configsvc.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
 from configsvc.api.problems import install_problem_handlers, problem_components
@@ -84,6 +85,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.include_router(configurations.router, prefix=API_PREFIX)
     install_problem_handlers(app)
     # Added last = outermost: every response, the guards' included, carries a request id.
+    app.add_middleware(FastReadsMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(CancelOnDisconnectMiddleware)

@@ -3,7 +3,7 @@ import signal
 import httpx
 
 from configsvc.embedded_postgres_test import postmaster_pid, wait_until_gone
-from scripts.benchmark.runner import worker_pids
+from scripts.benchmark.processes import worker_pids
 from test.serving import free_port, start, stop, wait_for_http
 
 

@@ -12,7 +12,7 @@ import time
 import httpx
 import pytest
 
-from scripts.benchmark.runner import worker_pids
+from scripts.benchmark.processes import worker_pids
 from test.serving import ServeInstance
 from test.sql import sql
 

@@ -2,13 +2,16 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Request, Response, status
+from pydantic import Field
 from ulid import ULID
 
-from configsvc.api.conditions import IF_NONE_MATCH_OPENAPI, IfMatchHeader, expected_etags
-from configsvc.api.deps import REFUSE_REPEATED_QUERY_PARAMS, UowDep, reader
+from configsvc.api import query
+from configsvc.api.conditions import IF_NONE_MATCH_OPENAPI, IF_NONE_MATCH_PARAMETER, IfMatchHeader, expected_etags
+from configsvc.api.deps import UowDep, reader
 from configsvc.api.idempotency import IdempotencyKey, idempotent
 from configsvc.api.problems import problem_responses
+from configsvc.api.query import QueryModel
 from configsvc.api.responses import (
     CREATED_RESPONSES,
     DELETED_RESPONSES,
@@ -26,7 +29,7 @@ from configsvc.schemas import Application, ApplicationSummary, ApplicationWrite,
 router = APIRouter(prefix="/applications", tags=["applications"])
 
 ApplicationId = Annotated[UlidPath, Path(description="The application's ULID (either case).")]
-Limit = Annotated[int, Query(ge=1, le=1000, description="Page size.")]
+Limit = Annotated[int, Field(ge=1, le=1000, description="Page size.")]
 
 
 @router.post(
@@ -87,22 +90,28 @@ async def delete_application(*, application_id: ApplicationId, uow: UowDep, if_m
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+class ListQuery(QueryModel):
+    limit: Limit = 100
+    after: Annotated[UlidPath | None, Field(description="Return applications whose id sorts after this one.")] = None
+    name: Annotated[Name | None, Field(description="Only the application with exactly this name.")] = None
+
+
+class ConfigurationsQuery(QueryModel):
+    limit: Limit = 100
+    after: Annotated[UlidPath | None, Field(description="Return configurations whose id sorts after this one.")] = None
+
+
 @router.get(
     "",
     response_model=list[ApplicationSummary],
     responses=LIST_RESPONSES | problem_responses(422),
-    dependencies=[REFUSE_REPEATED_QUERY_PARAMS],
+    openapi_extra=query.parameters(ListQuery),
 )
-async def list_applications(
-    *,
-    request: Request,
-    limit: Limit = 100,
-    after: Annotated[UlidPath | None, Query(description="Return applications whose id sorts after this one.")] = None,
-    name: Annotated[Name | None, Query(description="Only the application with exactly this name.")] = None,
-) -> Response:
+async def list_applications(*, request: Request) -> Response:
     """List applications in id (creation) order; a Link header points to the next page."""
-    page = await reader(request).applications(limit=limit, after=after, name=name)
-    return page_response(page, path=request.url.path, limit=limit, cursor_param="after")
+    q = query.parse(ListQuery, request)
+    page = await reader(request).applications(limit=q.limit, after=q.after, name=q.name)
+    return page_response(page, path=request.url.path, limit=q.limit, cursor_param="after")
 
 
 @router.get(
@@ -111,17 +120,11 @@ async def list_applications(
     responses={200: {"headers": documented_headers() | LIST_RESPONSES[200]["headers"]}}
     | NOT_MODIFIED
     | problem_responses(404, 422),
-    dependencies=[REFUSE_REPEATED_QUERY_PARAMS],
-    openapi_extra=IF_NONE_MATCH_OPENAPI,
+    openapi_extra=query.parameters(ConfigurationsQuery, IF_NONE_MATCH_PARAMETER),
 )
-async def list_application_configurations(
-    *,
-    application_id: ApplicationId,
-    request: Request,
-    limit: Limit = 100,
-    after: Annotated[UlidPath | None, Query(description="Return configurations whose id sorts after this one.")] = None,
-) -> Response:
+async def list_application_configurations(*, application_id: ApplicationId, request: Request) -> Response:
     """The application's configurations, whole, in id (creation) order; a Link header points to the
     next page. The ETag is the application's seq, so If-None-Match answers 304 while nothing in it changed."""
-    page = await reader(request).configurations_of(application_id, limit=limit, after=after)
-    return conditional(request, page, path=request.url.path, limit=limit, cursor_param="after")
+    q = query.parse(ConfigurationsQuery, request)
+    page = await reader(request).configurations_of(application_id, limit=q.limit, after=q.after)
+    return conditional(request, page, path=request.url.path, limit=q.limit, cursor_param="after")

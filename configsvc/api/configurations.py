@@ -2,14 +2,17 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Request, Response, status
+from pydantic import Field
 from ulid import ULID
 
-from configsvc.api.conditions import IF_NONE_MATCH_OPENAPI, IfMatchHeader, expected_etags
-from configsvc.api.deps import REFUSE_REPEATED_QUERY_PARAMS, UowDep, reader
+from configsvc.api import query
+from configsvc.api.conditions import IF_NONE_MATCH_OPENAPI, IF_NONE_MATCH_PARAMETER, IfMatchHeader, expected_etags
+from configsvc.api.deps import UowDep, reader
 from configsvc.api.idempotency import IdempotencyKey, idempotent
 from configsvc.api.methods import refuse_other_methods
 from configsvc.api.problems import problem_responses
+from configsvc.api.query import QueryModel
 from configsvc.api.responses import (
     CREATED_RESPONSES,
     DELETED_RESPONSES,
@@ -57,23 +60,28 @@ async def create_configuration(
     return await idempotent(uow, request, idempotency_key, body, create)
 
 
+class ByNameQuery(QueryModel):
+    application: Annotated[Name, Field(description="The application's name.")]
+    name: Annotated[Name, Field(description="The configuration's name in that application.")]
+
+
+class RevisionsQuery(QueryModel):
+    limit: Annotated[int, Field(ge=1, le=1000, description="Page size.")] = 100
+    before: Annotated[int | None, Field(ge=1, le=2_147_483_647, description="Only versions below this one.")] = None
+
+
 # Declared before /{configuration_id}, which would otherwise take "by-name" for an id.
 @router.get(
     "/by-name",
     response_model=Configuration,
     responses=READ_RESPONSES,
-    dependencies=[REFUSE_REPEATED_QUERY_PARAMS],
-    openapi_extra=IF_NONE_MATCH_OPENAPI,
+    openapi_extra=query.parameters(ByNameQuery, IF_NONE_MATCH_PARAMETER),
 )
-async def get_configuration_by_name(
-    *,
-    request: Request,
-    application: Annotated[Name, Query(description="The application's name.")],
-    name: Annotated[Name, Query(description="The configuration's name in that application.")],
-) -> Response:
+async def get_configuration_by_name(*, request: Request) -> Response:
     """Fetch a configuration by its application's name and its own: the same bytes and ETag as by
     id. Names travel URL-encoded, so any name works; a 404 says which of the two is missing."""
-    return conditional(request, await reader(request).configuration_by_name(application, name))
+    q = query.parse(ByNameQuery, request)
+    return conditional(request, await reader(request).configuration_by_name(q.application, q.name))
 
 
 refuse_other_methods(router, "/by-name", allowed={"GET"})
@@ -127,19 +135,14 @@ async def delete_configuration(
     "/{configuration_id}/revisions",
     response_model=list[Revision],
     responses=LIST_RESPONSES | problem_responses(404, 422),
-    dependencies=[REFUSE_REPEATED_QUERY_PARAMS],
+    openapi_extra=query.parameters(RevisionsQuery),
 )
-async def list_revisions(
-    *,
-    configuration_id: ConfigurationId,
-    request: Request,
-    limit: Annotated[int, Query(ge=1, le=1000, description="Page size.")] = 100,
-    before: Annotated[int | None, Query(ge=1, le=2_147_483_647, description="Only versions below this one.")] = None,
-) -> Response:
+async def list_revisions(*, configuration_id: ConfigurationId, request: Request) -> Response:
     """The configuration's revisions, newest first (kept after it is deleted); a Link header points
     to the next (older) page."""
-    page = await reader(request).revisions(configuration_id, limit=limit, before=before)
-    return page_response(page, path=request.url.path, limit=limit, cursor_param="before")
+    q = query.parse(RevisionsQuery, request)
+    page = await reader(request).revisions(configuration_id, limit=q.limit, before=q.before)
+    return page_response(page, path=request.url.path, limit=q.limit, cursor_param="before")
 
 
 @router.get("/{configuration_id}/revisions/{version}", response_model=Revision, responses=problem_responses(404, 422))

@@ -4,7 +4,6 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.exceptions import RequestValidationError
 
 from configsvc.unit_of_work import UnitOfWork
 from configsvc.views.reader import Reader
@@ -28,22 +27,3 @@ def reader(request: Request) -> Reader:
     """The app's read side. A plain call, not a dependency: FastAPI's solving of one costs every
     GET dozens of Python calls, and there is nothing to set up or tear down per request."""
     return request.app.state.reader
-
-
-async def reject_repeated_query_params(request: Request) -> None:
-    """`?limit=1&limit=500` is ambiguous (FastAPI would silently take the last): refuse it.
-
-    Declared on the routes that take query parameters (the lists), where a repeat is ambiguous;
-    elsewhere every query parameter is unknown and ignored. An app-wide dependency cost every
-    request 68 Python calls (179 -> 111 on /healthz without it). `async` although it awaits
-    nothing: FastAPI runs a plain `def` dependency in a thread pool, a hop for nothing.
-    """
-    keys = [key for key, _ in request.query_params.multi_items()]
-    repeated = sorted({key for key in keys if keys.count(key) > 1})
-    if repeated:
-        message = "Query parameter must not be repeated"
-        raise RequestValidationError([{"loc": ("query", key), "msg": message, "type": "repeated"} for key in repeated])
-
-
-# For routes that read query parameters: `dependencies=[REFUSE_REPEATED_QUERY_PARAMS]`.
-REFUSE_REPEATED_QUERY_PARAMS = Depends(reject_repeated_query_params)

@@ -109,6 +109,10 @@ def _domain_status(error: DomainError) -> tuple[int, str]:
 
 async def domain_error_handler(request: Request, error: Exception) -> Response:
     assert isinstance(error, DomainError)
+    return domain_error_response(request.scope, error)
+
+
+def domain_error_response(scope: Scope, error: DomainError) -> Response:
     status, slug = _domain_status(error)
     errors = [{"loc": location(error.field), "msg": error.message, "type": slug}] if status == 422 else None
     headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
@@ -116,15 +120,19 @@ async def domain_error_handler(request: Request, error: Exception) -> Response:
     if isinstance(error, PreconditionFailed):
         extensions = {"current_version": error.current_version, "current_etag": error.current_etag}
     return problem_response(
-        request.scope, status, error.message, slug=slug, errors=errors, headers=headers, extensions=extensions
+        scope, status, error.message, slug=slug, errors=errors, headers=headers, extensions=extensions
     )
 
 
 async def validation_error_handler(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
+    return validation_error_response(request.scope, error)
+
+
+def validation_error_response(scope: Scope, error: RequestValidationError) -> Response:
     # Only where, what and why: never the submitted input or pydantic's context values.
     errors = [{"loc": list(item["loc"]), "msg": item["msg"], "type": item["type"]} for item in error.errors()]
-    return problem_response(request.scope, 422, "the request is invalid; see errors", slug="validation", errors=errors)
+    return problem_response(scope, 422, "the request is invalid; see errors", slug="validation", errors=errors)
 
 
 async def http_error_handler(request: Request, error: Exception) -> Response:

@@ -49,7 +49,11 @@ NOT_MODIFIED = {304: {"description": "Not modified: the ETag sent is current.", 
 def conditional(request: Request, value: Representation | Page, **page: Any) -> Response:
     """`value`'s response, or a bodiless 304 if If-None-Match lists its ETag (with `page`'s
     arguments, `value` is a page; see `page_response`)."""
-    if value.etag is not None and none_match(request.headers.get(IF_NONE_MATCH), value.etag):
+    return conditional_response(value, request.headers.get(IF_NONE_MATCH), **page)
+
+
+def conditional_response(value: Representation | Page, if_none_match: str | None, **page: Any) -> Response:
+    if value.etag is not None and none_match(if_none_match, value.etag):
         return Response(status_code=304, headers={"ETag": value.etag})
     if isinstance(value, Page):
         return page_response(value, **page)

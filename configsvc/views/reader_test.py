@@ -50,6 +50,7 @@ async def test_a_repeated_read_is_served_from_memory_once_it_is_provably_current
     reader = await listening(Reader(database, cache_bytes=1 << 20, listen_dsn=database_url))
     try:
         _, config_id = await create_configuration(database)
+        await reader.listener.synced()  # the create's own notifications heard: they evict nothing later
         first = await reader.configuration(config_id)
         misses = reader.misses
 
@@ -96,6 +97,7 @@ async def test_losing_the_listener_empties_the_cache(database, database_url):
     reader = await listening(Reader(database, cache_bytes=1 << 20, listen_dsn=database_url))
     try:
         _, config_id = await create_configuration(database)
+        await reader.listener.synced()
         await reader.configuration(config_id)
         assert len(reader.cache) == 1
 

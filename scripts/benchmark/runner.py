@@ -1,16 +1,15 @@
 """`make bench`: the service in serve mode against an embedded PostgreSQL 16, measured with wrk,
-interleaved (A B A B …) with its baselines — the no-database ceiling and pgbench on the same SQL."""
+interleaved round by round (A B A B ...) with its baselines: the no-database ceiling (/healthz
+through the same stack) and etcd, the peer a user would pick instead, holding the same documents."""
 
 import json
 import os
 import platform
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
-from contextlib import suppress
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,11 +20,17 @@ from psycopg2.extensions import make_dsn
 
 from configsvc import migrations
 from configsvc.embedded_postgres import embedded_postgres
-from scripts.benchmark.tools import Measurement, require_wrk, run_pgbench, run_wrk
-from scripts.benchmark.workloads import CEILING, LOAD_DATA, Scenario, lua_script, scenarios
+from configsvc.representations import CONFIGURATION_FIELDS, one
+from scripts.benchmark.etcd import Etcd, require_etcd
+from scripts.benchmark.processes import worker_memory_mb
+from scripts.benchmark.report import format_table, summarise
+from scripts.benchmark.tools import Measurement, require_wrk, run_wrk
+from scripts.benchmark.workloads import CEILING, LOAD_DATA, Scenario, etcd_put, etcd_range, lua_script, scenarios
 from scripts.ports import free_port
 
 DATABASE = "configsvc_bench"
+# The documents etcd holds: each configuration's representation, the bytes GET returns.
+SELECT_DOCUMENTS = one(CONFIGURATION_FIELDS, "FROM configurations c ORDER BY c.id", key="shown.id")
 
 
 @dataclass(frozen=True)
@@ -56,19 +61,6 @@ class BenchSettings:
         )
 
 
-@dataclass(frozen=True)
-class Row:
-    name: str
-    title: str
-    requests_per_second: float
-    p50_ms: float
-    p99_ms: float
-    errors: int
-    vs_ceiling: float | None
-    vs_pgbench: float | None
-    target: str
-
-
 def _admin(url: str, statement: sql.Composable) -> None:
     conn = psycopg2.connect(url)
     try:
@@ -88,11 +80,22 @@ def prepare_database(server_url: str, settings: BenchSettings) -> str:
     conn = psycopg2.connect(url)
     try:
         with conn, conn.cursor() as cursor:
-            sizes = {"applications": settings.applications, "configurations": settings.configurations}
-            cursor.execute(LOAD_DATA, sizes)
+            cursor.execute(
+                LOAD_DATA, {"applications": settings.applications, "configurations": settings.configurations}
+            )
     finally:
         conn.close()
     return url
+
+
+def documents(url: str) -> list[tuple[str, bytes]]:
+    conn = psycopg2.connect(url)
+    try:
+        with conn, conn.cursor() as cursor:
+            cursor.execute(SELECT_DOCUMENTS)
+            return [(key, body.encode()) for key, _, body in cursor.fetchall()]
+    finally:
+        conn.close()
 
 
 def service_environment(url: str, settings: BenchSettings, port: int) -> dict[str, str]:
@@ -122,103 +125,24 @@ def start_service(url: str, settings: BenchSettings, port: int) -> subprocess.Po
     raise SystemExit("bench: the service did not start")
 
 
-def worker_pids(parent: int) -> list[int]:
-    """uvicorn's worker processes under `parent` (multiprocessing spawn children), from /proc."""
-    found, pending = [], [parent]
-    while pending:
-        pid = pending.pop()
-        for task in Path(f"/proc/{pid}/task").glob("*"):
-            with suppress(OSError):
-                pending += [int(child) for child in (task / "children").read_text().split()]
-        if pid != parent:
-            with suppress(OSError):
-                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    found.append(pid)
-    return sorted(found)
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
-
-
-def worker_memory_mb(server: subprocess.Popen) -> list[float]:
-    return sorted(rss_mb(pid) for pid in worker_pids(server.pid))
-
-
-def summarise(results: dict[str, list[Measurement]], plan: list[Scenario]) -> list[Row]:
-    def median(name: str, field: str) -> float:
-        return statistics.median(getattr(m, field) for m in results[name])
-
-    ceiling = median(CEILING.name, "requests_per_second")
-    ceiling_errors = sum(m.errors for m in results[CEILING.name])
-    p50, p99 = median(CEILING.name, "p50_ms"), median(CEILING.name, "p99_ms")
-    rows = [Row(CEILING.name, CEILING.title, ceiling, p50, p99, ceiling_errors, 1.0, None, "")]
-    for scenario in plan:
-        rps = median(scenario.name, "requests_per_second")
-        pgbench = median(f"pgbench:{scenario.name}", "requests_per_second")
-        ratios = {"ceiling": rps / ceiling, "pgbench": rps / pgbench}
-        p99 = median(scenario.name, "p99_ms")
-        errors = sum(m.errors for m in results[scenario.name])
-        target = ""
-        if scenario.target is not None:
-            met = ratios[scenario.baseline] >= scenario.target and p99 <= 100 and errors == 0
-            target = f"≥ {scenario.target:.2f}x {scenario.baseline}: {'met' if met else 'MISSED'}"
-        rows.append(
-            Row(
-                scenario.name,
-                scenario.title,
-                rps,
-                median(scenario.name, "p50_ms"),
-                p99,
-                errors,
-                ratios["ceiling"],
-                ratios["pgbench"],
-                target,
-            )
-        )
-        rows.append(
-            Row(
-                f"pgbench:{scenario.name}",
-                "  pgbench, same SQL",
-                pgbench,
-                median(f"pgbench:{scenario.name}", "p50_ms"),
-                median(f"pgbench:{scenario.name}", "p99_ms"),
-                sum(m.errors for m in results[f"pgbench:{scenario.name}"]),
-                pgbench / ceiling,
-                1.0,
-                "",
-            )
-        )
-    return rows
-
-
-def format_table(rows: list[Row]) -> str:
-    def ratio(value: float | None) -> str:
-        return "" if value is None else f"{value:.2f}x"
-
-    header = f"{'scenario':<28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'vs ceiling':>12}{'vs pgbench':>12}"
-    lines = [header + "  target"]
-    for row in rows:
-        lines.append(
-            f"{row.title:<28}{row.requests_per_second:>9,.0f}{row.p50_ms:>9.2f}{row.p99_ms:>9.2f}{row.errors:>8}"
-            f"{ratio(row.vs_ceiling):>12}{ratio(row.vs_pgbench):>12}  {row.target}"
-        )
-    return "\n".join(lines)
+def warm_up_seconds(scenario: Scenario, settings: BenchSettings) -> float:
+    """Reads get three runs' worth: long enough for every worker to have the documents cached, as a
+    service in use has them (and as etcd has its keys in memory). Anything else gets one run."""
+    reads = scenario.name.startswith(("get_", "list_"))
+    return max(2.0, settings.seconds * (3 if reads else 1))
 
 
 def main() -> int:
     settings = BenchSettings.from_environment()
     require_wrk()
+    require_etcd()
     out_dir = settings.data_dir / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)
     plan = scenarios(settings.applications, settings.configurations)
     plan = [scenario for scenario in plan if scenario.name in settings.only or not settings.only]
-    results: dict[str, list[Measurement]] = {CEILING.name: []} | {
-        name: [] for s in plan for name in (s.name, f"pgbench:{s.name}")
-    }
+    baselines = {"range": etcd_range(settings.configurations), "put": etcd_put(settings.configurations)}
+    peers = [baselines[kind] for kind in baselines if any(scenario.peer == kind for scenario in plan)]
+    results: dict[str, list[Measurement]] = {name: [] for name in [CEILING.name] + [s.name for s in peers + plan]}
     memory: list[list[float]] = []
     print(
         f"bench: {settings.rounds} rounds of {settings.seconds:g} s per run, wrk -t1 -c{settings.connections}, "
@@ -231,29 +155,30 @@ def main() -> int:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         server = start_service(url, settings, port)
+        etcd = Etcd(out_dir / "etcd")
         try:
-            # Warm-up (not recorded): imports, connections, plans.
-            for warm_up in (CEILING, *plan):
-                run_wrk(base, lua_script(warm_up, "warm-up"), seconds=1, connections=settings.connections)
+            loaded = etcd.load(documents(url))
+            print(f"bench: etcd {etcd.url} holds the same {loaded} documents", flush=True)
+
+            def measure(scenario: Scenario, token: str, seconds: float) -> Measurement:
+                target = etcd.url if scenario in peers else base
+                return run_wrk(target, lua_script(scenario, token), seconds=seconds, connections=settings.connections)
+
+            # Warm-up (not recorded): imports, connections, plans, and the caches (a service in use has
+            # them warm, as etcd has its keys in memory).
+            for warm_up in (CEILING, *peers, *plan):
+                measure(warm_up, "warm-up", warm_up_seconds(warm_up, settings))
             for round_number in range(1, settings.rounds + 1):
-                memory.append(worker_memory_mb(server))
-                results[CEILING.name].append(
-                    run_wrk(base, lua_script(CEILING, ""), seconds=settings.seconds, connections=settings.connections)
-                )
-                for scenario in plan:
-                    script = lua_script(scenario, f"r{round_number}")
-                    results[scenario.name].append(
-                        run_wrk(base, script, seconds=settings.seconds, connections=settings.connections)
-                    )
-                    results[f"pgbench:{scenario.name}"].append(
-                        run_pgbench(url, scenario.pgbench, seconds=settings.seconds, clients=settings.connections)
-                    )
+                memory.append(worker_memory_mb(server.pid))
+                for scenario in (CEILING, *peers, *plan):
+                    results[scenario.name].append(measure(scenario, f"r{round_number}", settings.seconds))
                 print(f"bench: round {round_number}/{settings.rounds} done", flush=True)
-            memory.append(worker_memory_mb(server))
+            memory.append(worker_memory_mb(server.pid))
         finally:
+            etcd.stop()
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=60)
-    rows = summarise(results, plan)
+    rows = summarise(results, CEILING, peers, plan)
     table = format_table(rows)
     print()
     print(table)

@@ -1,10 +1,8 @@
-import os
-import subprocess
-import sys
+import psycopg2
+import pytest
 
-from scripts.benchmark.runner import BenchSettings, format_table, rss_mb, service_environment, summarise, worker_pids
-from scripts.benchmark.tools import Measurement
-from scripts.benchmark.workloads import CEILING, scenarios
+from scripts.benchmark.runner import BenchSettings, documents, service_environment, warm_up_seconds
+from scripts.benchmark.workloads import LOAD_DATA, scenarios
 
 
 def test_settings_come_from_the_environment(monkeypatch):
@@ -31,38 +29,24 @@ def test_the_service_runs_with_the_bench_settings_not_the_callers(monkeypatch):
     assert (env["DATABASE_URL"], env["PORT"], env["LOG_LEVEL"]) == ("postgresql:///bench", "9999", "WARNING")
 
 
-def test_summary_takes_medians_and_ratios_against_the_baselines():
-    plan = [s for s in scenarios(10, 100) if s.name in {"get_configuration", "put_configuration"}]
-    results = {
-        CEILING.name: [Measurement(rps, 1, 2, 0) for rps in (1000, 900, 1100)],
-        "get_configuration": [Measurement(rps, 2, 5, 0) for rps in (400, 300, 350)],
-        "pgbench:get_configuration": [Measurement(rps, 0.1, 0.2, 0) for rps in (10000, 10000, 10000)],
-        "put_configuration": [Measurement(rps, 3, 150, 1) for rps in (200, 200, 200)],
-        "pgbench:put_configuration": [Measurement(rps, 0.5, 1, 0) for rps in (1000, 1000, 1000)],
-    }
+def test_reads_warm_up_long_enough_to_fill_the_caches():
+    plan = {s.name: s for s in scenarios(10, 100)}
+    settings = BenchSettings(seconds=5)
 
-    rows = {row.name: row for row in summarise(results, plan)}
-
-    assert rows["get_configuration"].requests_per_second == 350
-    assert rows["get_configuration"].vs_ceiling == 0.35
-    assert rows["get_configuration"].target.endswith("met")
-    assert rows["put_configuration"].vs_pgbench == 0.2
-    assert rows["put_configuration"].target.endswith("MISSED")  # ratio, p99 and errors all fail
-    table = format_table(list(rows.values()))
-    assert "GET configuration" in table
-    assert "0.35x" in table
+    assert warm_up_seconds(plan["get_configuration"], settings) == 15
+    assert warm_up_seconds(plan["put_configuration"], settings) == 5
+    assert warm_up_seconds(plan["get_configuration"], BenchSettings(seconds=0.5)) == 2
 
 
-def test_worker_pids_finds_spawned_children_and_rss_is_read_from_proc():
-    code = "import multiprocessing as m, time; m.get_context('spawn').Process(target=time.sleep, args=(5,)).start(); time.sleep(5)"
-    parent = subprocess.Popen([sys.executable, "-c", code])
-    try:
-        for _ in range(50):
-            if worker_pids(parent.pid):
-                break
-            subprocess.run(["sleep", "0.1"], check=True)
-        assert len(worker_pids(parent.pid)) == 1
-        assert rss_mb(os.getpid()) > 10
-    finally:
-        parent.kill()
-        parent.wait()
+@pytest.mark.anyio
+async def test_etcd_gets_the_documents_the_service_serves(database_url, client):
+    conn = psycopg2.connect(database_url)
+    with conn, conn.cursor() as cursor:
+        cursor.execute(LOAD_DATA, {"applications": 3, "configurations": 9})
+    conn.close()
+
+    loaded = dict(documents(database_url))
+
+    assert len(loaded) == 9
+    some_id = sorted(loaded)[4]
+    assert loaded[some_id] == (await client.get(f"/api/v1/configurations/{some_id}")).content

@@ -4,17 +4,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from scripts.benchmark.tools import WRK_MISSING, parse_pgbench, parse_wrk, require_wrk, run_wrk
-from scripts.benchmark.workloads import CEILING, lua_script, scenarios
+from scripts.benchmark.tools import WRK_MISSING, parse_wrk, require_wrk, run_wrk
+from scripts.benchmark.workloads import CEILING, etcd_put, etcd_range, lua_script, scenarios
 from test.tools import requires
-
-PGBENCH_OUTPUT = """pgbench (16.14)
-transaction type: script.sql
-number of transactions actually processed: 2000
-number of failed transactions: 3 (0.150%)
-latency average = 0.350 ms
-tps = 72415.123 (without initial connection time)
-"""
 
 
 class Ok(http.server.BaseHTTPRequestHandler):
@@ -61,20 +53,6 @@ def test_parse_wrk_reads_the_report_line():
     assert (measured.requests_per_second, measured.p50_ms, measured.p99_ms, measured.errors) == (2500, 1.5, 9.0, 3)
 
 
-def test_parse_pgbench_reads_tps_failures_and_latency_quantiles():
-    measured = parse_pgbench(PGBENCH_OUTPUT, list(range(1, 101)))
-
-    assert measured.requests_per_second == 72415.123
-    assert measured.errors == 3
-    assert measured.p50_ms == pytest.approx(0.0505)
-    assert measured.p99_ms == pytest.approx(0.09901)
-
-
-def test_parse_pgbench_refuses_a_failed_run():
-    with pytest.raises(RuntimeError, match="pgbench failed"):
-        parse_pgbench("pgbench: error: connection refused", [])
-
-
 def test_wrk_is_required_with_install_instructions(monkeypatch):
     monkeypatch.setattr("shutil.which", lambda name: None)
 
@@ -82,12 +60,12 @@ def test_wrk_is_required_with_install_instructions(monkeypatch):
         require_wrk()
 
     assert str(raised.value) == WRK_MISSING
-    assert "apt-get install wrk" in WRK_MISSING
+    assert "make tools" in WRK_MISSING
 
 
 @requires("wrk")
 def test_every_wrk_script_runs_and_reports(stub_url):
-    plan = [CEILING, *scenarios(10, 100)]
+    plan = [CEILING, etcd_range(100), etcd_put(100), *scenarios(10, 100)]
     with ThreadPoolExecutor(len(plan)) as pool:  # one second for all of them
         measured = list(pool.map(lambda s: run_wrk(stub_url, lua_script(s, "test"), seconds=1, connections=2), plan))
 
