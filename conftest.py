@@ -128,3 +128,22 @@ async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client for the whole app (middleware, routes, lifespan) on the test's database."""
     async with app_client(create_app(settings_for(database_url))) as http:
         yield http
+
+
+@pytest.fixture(scope="session")
+def two_instances(server_url: str, template_database: str):
+    """Two `make serve` instances of two workers each, on one database of their own (shared by
+    the tests that use them: they start in seconds, not milliseconds)."""
+    from test.serving import ServeInstance
+
+    name = create_database(server_url, template=template_database)
+    url = make_dsn(server_url, dbname=name)
+    instances = [ServeInstance(url), ServeInstance(url)]
+    try:
+        for instance in instances:
+            instance.wait_ready()
+        yield instances, url
+    finally:
+        for instance in instances:
+            instance.stop()
+        drop_database(server_url, name)

@@ -19,9 +19,14 @@ from configsvc.db.pool import Database
 from configsvc.fields import CONFIG_COMPONENTS, CONFIG_MARKER, CONFIG_REF
 from configsvc.logs import configure_logging
 from configsvc.settings import Settings, get_settings
+from configsvc.shutdown import on_stop_signal
 from configsvc.views.reader import Reader
+from configsvc.views.watch import Watches
 
 API_PREFIX = "/api/v1"
+# How often held requests are compared with the database, for changes no notification announced
+# (a held request then answers within this, plus a read, of such a change).
+WATCH_RECONCILE_SECONDS = 0.5
 
 
 def create_database(settings: Settings) -> Database:
@@ -57,6 +62,10 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         )
         await reader.start(wait_seconds=settings.db_lease_timeout_seconds)
         app.state.reader = reader
+        watches = Watches(reader, max_held=settings.watch_max_held, reconcile_seconds=WATCH_RECONCILE_SECONDS)
+        watches.start()
+        app.state.watches = watches
+        undo_signal = on_stop_signal(watches.close)
         # What exists now (modules, routes, models, the pool) lives as long as the process: take
         # it out of the cyclic collector's way, so its full collections (up to 50 ms, measured
         # under load) scan only what requests left behind. A collection here first found nothing
@@ -66,6 +75,8 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
             yield
         finally:
             gc.unfreeze()
+            undo_signal()
+            await watches.stop()
             await reader.stop()
             if owned:
                 await db.close()

@@ -138,7 +138,7 @@ async def test_openapi_documents_the_concurrency_headers(database_url):
     assert header_names(paths["/api/v1/configurations"]["post"]) == {"Idempotency-Key"}
     assert header_names(paths["/api/v1/configurations/{configuration_id}"]["put"]) == {"If-Match"}
     assert header_names(paths["/api/v1/applications/{application_id}"]["put"]) == {"If-Match"}
-    assert header_names(paths["/api/v1/configurations/{configuration_id}"]["get"]) == {"If-None-Match"}
+    assert header_names(paths["/api/v1/configurations/{configuration_id}"]["get"]) == {"If-None-Match", "Prefer"}
     created = paths["/api/v1/configurations"]["post"]["responses"]["201"]
     assert {"ETag", "Location", "Idempotent-Replayed"} <= created["headers"].keys()
     assert "ETag" in paths["/api/v1/configurations/{configuration_id}"]["get"]["responses"]["200"]["headers"]

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1)
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     read_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    watch_max_seconds: int = Field(default=50, ge=0, le=3600)
+    watch_max_held: int = Field(default=10_000, ge=0)
 
     @field_validator("log_level", mode="before")
     @classmethod

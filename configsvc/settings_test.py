@@ -17,6 +17,8 @@ SETTING_NAMES = [
     "MAX_BODY_BYTES",
     "WORKERS",
     "READ_CACHE_BYTES",
+    "WATCH_MAX_SECONDS",
+    "WATCH_MAX_HELD",
 ]
 
 

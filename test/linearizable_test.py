@@ -21,25 +21,6 @@ pytestmark = pytest.mark.anyio
 API = "/api/v1"
 
 
-@pytest.fixture(scope="module")
-def two_instances(server_url, template_database):
-    from psycopg2.extensions import make_dsn
-
-    from conftest import create_database, drop_database
-
-    name = create_database(server_url, template=template_database)
-    url = make_dsn(server_url, dbname=name)
-    instances = [ServeInstance(url), ServeInstance(url)]
-    try:
-        for instance in instances:
-            instance.wait_ready()
-        yield instances, url
-    finally:
-        for instance in instances:
-            instance.stop()
-        drop_database(server_url, name)
-
-
 def fresh_connection():
     # A new connection per request, so the kernel hands requests to every worker in turn.
     return {"Connection": "close"}

@@ -7,7 +7,7 @@ from pydantic import Field
 from ulid import ULID
 
 from configsvc.api import query
-from configsvc.api.conditions import IF_NONE_MATCH_OPENAPI, IF_NONE_MATCH_PARAMETER, IfMatchHeader, expected_etags
+from configsvc.api.conditions import IF_NONE_MATCH_PARAMETER, IfMatchHeader, expected_etags
 from configsvc.api.deps import UowDep, reader
 from configsvc.api.idempotency import IdempotencyKey, idempotent
 from configsvc.api.problems import problem_responses
@@ -16,13 +16,11 @@ from configsvc.api.responses import (
     CREATED_RESPONSES,
     DELETED_RESPONSES,
     LIST_RESPONSES,
-    NOT_MODIFIED,
     REPLACED_RESPONSES,
-    conditional,
-    documented_headers,
     page_response,
     representation_response,
 )
+from configsvc.api.watching import PREFER_PARAMETER, WATCHABLE, WATCHED_RESPONSES, watched
 from configsvc.fields import Name, UlidPath
 from configsvc.schemas import Application, ApplicationSummary, ApplicationWrite, Configuration
 
@@ -55,13 +53,14 @@ async def create_application(
 @router.get(
     "/{application_id}",
     response_model=Application,
-    responses={200: {"headers": documented_headers()}} | NOT_MODIFIED | problem_responses(404, 422),
-    openapi_extra=IF_NONE_MATCH_OPENAPI,
+    responses=WATCHED_RESPONSES | problem_responses(404, 422),
+    openapi_extra=WATCHABLE,
 )
 async def get_application(*, application_id: ApplicationId, request: Request) -> Response:
     """Fetch one application with the ids of its configurations; with If-None-Match naming its
-    current ETag, a bodiless 304 (the ETag covers configuration_ids too)."""
-    return conditional(request, await reader(request).application(application_id))
+    current ETag, a bodiless 304 (the ETag covers configuration_ids too), and with `Prefer: wait=N`
+    too, held until it changes."""
+    return await watched(request, "application", application_id)
 
 
 @router.put(
@@ -117,14 +116,14 @@ async def list_applications(*, request: Request) -> Response:
 @router.get(
     "/{application_id}/configurations",
     response_model=list[Configuration],
-    responses={200: {"headers": documented_headers() | LIST_RESPONSES[200]["headers"]}}
-    | NOT_MODIFIED
+    responses={200: {"headers": WATCHED_RESPONSES[200]["headers"] | LIST_RESPONSES[200]["headers"]}}
+    | {304: WATCHED_RESPONSES[304]}
     | problem_responses(404, 422),
-    openapi_extra=query.parameters(ConfigurationsQuery, IF_NONE_MATCH_PARAMETER),
+    openapi_extra=query.parameters(ConfigurationsQuery, IF_NONE_MATCH_PARAMETER, PREFER_PARAMETER),
 )
 async def list_application_configurations(*, application_id: ApplicationId, request: Request) -> Response:
     """The application's configurations, whole, in id (creation) order; a Link header points to the
     next page. The ETag is the application's seq, so If-None-Match answers 304 while nothing in it changed."""
     q = query.parse(ConfigurationsQuery, request)
-    page = await reader(request).configurations_of(application_id, limit=q.limit, after=q.after)
-    return conditional(request, page, path=request.url.path, limit=q.limit, cursor_param="after")
+    key = (application_id, q.limit, q.after)
+    return await watched(request, "configurations_of", key, path=request.url.path, limit=q.limit, cursor_param="after")

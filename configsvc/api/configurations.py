@@ -7,7 +7,7 @@ from pydantic import Field
 from ulid import ULID
 
 from configsvc.api import query
-from configsvc.api.conditions import IF_NONE_MATCH_OPENAPI, IF_NONE_MATCH_PARAMETER, IfMatchHeader, expected_etags
+from configsvc.api.conditions import IF_NONE_MATCH_PARAMETER, IfMatchHeader, expected_etags
 from configsvc.api.deps import UowDep, reader
 from configsvc.api.idempotency import IdempotencyKey, idempotent
 from configsvc.api.methods import refuse_other_methods
@@ -17,13 +17,12 @@ from configsvc.api.responses import (
     CREATED_RESPONSES,
     DELETED_RESPONSES,
     LIST_RESPONSES,
-    NOT_MODIFIED,
     REPLACED_RESPONSES,
-    conditional,
     documented_headers,
     page_response,
     representation_response,
 )
+from configsvc.api.watching import PREFER_PARAMETER, WATCHABLE, WATCHED_RESPONSES, watched
 from configsvc.fields import Name, UlidPath
 from configsvc.schemas import Configuration, ConfigurationCreate, ConfigurationReplace, Revision
 
@@ -31,7 +30,7 @@ router = APIRouter(prefix="/configurations", tags=["configurations"])
 
 ConfigurationId = Annotated[UlidPath, Path(description="The configuration's ULID (either case).")]
 Version = Annotated[int, Path(ge=1, le=2_147_483_647, description="A version of the configuration.")]
-READ_RESPONSES = {200: {"headers": documented_headers()}} | NOT_MODIFIED | problem_responses(404, 422)
+READ_RESPONSES = WATCHED_RESPONSES | problem_responses(404, 422)
 
 
 @router.post(
@@ -75,13 +74,13 @@ class RevisionsQuery(QueryModel):
     "/by-name",
     response_model=Configuration,
     responses=READ_RESPONSES,
-    openapi_extra=query.parameters(ByNameQuery, IF_NONE_MATCH_PARAMETER),
+    openapi_extra=query.parameters(ByNameQuery, IF_NONE_MATCH_PARAMETER, PREFER_PARAMETER),
 )
 async def get_configuration_by_name(*, request: Request) -> Response:
     """Fetch a configuration by its application's name and its own: the same bytes and ETag as by
     id. Names travel URL-encoded, so any name works; a 404 says which of the two is missing."""
     q = query.parse(ByNameQuery, request)
-    return conditional(request, await reader(request).configuration_by_name(q.application, q.name))
+    return await watched(request, "by_name", (q.application, q.name))
 
 
 refuse_other_methods(router, "/by-name", allowed={"GET"})
@@ -91,11 +90,12 @@ refuse_other_methods(router, "/by-name", allowed={"GET"})
     "/{configuration_id}",
     response_model=Configuration,
     responses=READ_RESPONSES,
-    openapi_extra=IF_NONE_MATCH_OPENAPI,
+    openapi_extra=WATCHABLE,
 )
 async def get_configuration(*, configuration_id: ConfigurationId, request: Request) -> Response:
-    """Fetch one configuration; with If-None-Match naming its current ETag, a bodiless 304."""
-    return conditional(request, await reader(request).configuration(configuration_id))
+    """Fetch one configuration; with If-None-Match naming its current ETag, a bodiless 304, and with
+    `Prefer: wait=N` too, held until it changes."""
+    return await watched(request, "configuration", configuration_id)
 
 
 @router.put(

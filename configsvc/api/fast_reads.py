@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from configsvc.api.conditions import IF_NONE_MATCH
 from configsvc.api.problems import domain_error_response, validation_error_response
 from configsvc.api.responses import conditional_response
+from configsvc.api.watching import PREFER, watched_response
 from configsvc.errors import DomainError
 from configsvc.fields import ULID_PATTERN
 
@@ -32,14 +33,15 @@ class FastReadsMiddleware:
         if match is None:
             await self.app(scope, receive, send)
             return
-        reader = scope["app"].state.reader
-        kind, id = match.groups()
+        headers = Headers(scope=scope)
+        collection, id = match.groups()
+        kind = "configuration" if collection == "configurations" else "application"
         try:
-            if kind == "configurations":
-                value = await reader.configuration(id.upper())
+            if PREFER in headers:
+                response = await watched_response(scope, headers, kind, id.upper())
             else:
-                value = await reader.application(id.upper())
-            response = conditional_response(value, Headers(scope=scope).get(IF_NONE_MATCH))
+                value, _ = await scope["app"].state.reader.read(kind, id.upper())
+                response = conditional_response(value, headers.get(IF_NONE_MATCH))
         except DomainError as error:
             response = domain_error_response(scope, error)
         except RequestValidationError as error:  # a malformed If-None-Match

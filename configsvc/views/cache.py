@@ -40,6 +40,10 @@ class ReadCache:
         self._entries.move_to_end(key)
         return entry[0]
 
+    def tags(self, key: Hashable) -> tuple[str, ...]:
+        entry = self._entries.get(key)
+        return () if entry is None else entry[1]
+
     def begin(self) -> int:
         """A fetch is about to send its statement: the clock it will be judged against."""
         self._open[self.clock] = self._open.get(self.clock, 0) + 1

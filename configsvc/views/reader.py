@@ -22,10 +22,21 @@ from typing import Any
 from configsvc.db.listener import Listener, ListenerDown
 from configsvc.db.pool import Database
 from configsvc.representations import Page, Representation
-from configsvc.views import applications, configurations, health
+from configsvc.views import applications, configurations, etags, health
 from configsvc.views.batches import Batches, View
 from configsvc.views.cache import ReadCache
 from configsvc.views.outcome import APPLICATIONS, Outcome
+
+# Every kind of read, and the view that answers a batch of its keys.
+VIEWS: dict[str, View] = {
+    "configuration": configurations.configurations,  # key: id
+    "by_name": configurations.by_names,  # key: (application name, name)
+    "revisions": configurations.revisions,  # key: (configuration id, limit, before)
+    "revision": configurations.revision,  # key: (configuration id, version)
+    "application": applications.applications_by_id,  # key: id
+    "applications": applications.applications,  # key: (limit, after, name)
+    "configurations_of": applications.configurations_of,  # key: (application id, limit, after)
+}
 
 # A subscriber learns the tags of every change, or None when anything may have changed unheard.
 Subscriber = Callable[[tuple[str, ...] | None], None]
@@ -74,16 +85,7 @@ class Reader:
                 statement_timeout_ms=statement_timeout_ms,
             )
         self._batches: dict[str, Batches] = {}
-        views: dict[str, View] = {
-            "configuration": configurations.configurations,
-            "by_name": configurations.by_names,
-            "revisions": configurations.revisions,
-            "revision": configurations.revision,
-            "application": applications.applications_by_id,
-            "applications": applications.applications,
-            "configurations_of": applications.configurations_of,
-        }
-        for kind, view in views.items():
+        for kind, view in VIEWS.items():
             self._batches[kind] = Batches(
                 database, view, begin=self._begin, finish=self._finisher(kind), abandon=self._abandon
             )
@@ -134,6 +136,11 @@ class Reader:
             return await health.applied_migrations(session)
 
     async def _read(self, kind: str, key: Hashable) -> Any:
+        return (await self.read(kind, key))[0]
+
+    async def read(self, kind: str, key: Hashable) -> tuple[Any, tuple[str, ...]]:
+        """The current value of `key` of `kind` (see `VIEWS`), with the tags whose change makes it
+        stale; NotFound raised if there is none."""
         listener = self.listener
         if listener is not None and listener.live:
             cached = self.cache.get((kind, key))
@@ -146,9 +153,16 @@ class Reader:
                     cached = self.cache.get((kind, key))  # the round trip may have evicted it
                     if cached is not None:
                         self.hits += 1
-                        return cached
+                        return cached, self.cache.tags((kind, key))
         self.misses += 1
-        return (await self._batches[kind].load(key)).result()
+        outcome = await self._batches[kind].load(key)
+        return outcome.result(), outcome.tags
+
+    async def current_etags(self, keys: list[tuple[str, Hashable]]) -> dict[tuple[str, Hashable], str | None]:
+        """The database's current ETag of each (kind, key), None where there is none: one statement
+        per kind, whatever the cache holds (the watches' reconcile)."""
+        async with self._database.lease(autocommit=True) as session:
+            return await etags.current(session, keys)
 
     def _begin(self) -> Ticket:
         listener = self.listener

@@ -27,4 +27,7 @@ def rss_mb(pid: int) -> float:
 
 
 def worker_memory_mb(parent: int) -> list[float]:
-    return sorted(rss_mb(pid) for pid in worker_pids(parent))
+    """The RSS of each worker; of `parent` itself when it has none (uvicorn with one worker serves in
+    its own process)."""
+    workers = worker_pids(parent)
+    return sorted(rss_mb(pid) for pid in workers) if workers else [rss_mb(parent)]

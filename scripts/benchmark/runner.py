@@ -2,6 +2,7 @@
 interleaved round by round (A B A B ...) with its baselines: the no-database ceiling (/healthz
 through the same stack) and etcd, the peer a user would pick instead, holding the same documents."""
 
+import asyncio
 import json
 import os
 import platform
@@ -10,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from psycopg2.extensions import make_dsn
 from configsvc import migrations
 from configsvc.embedded_postgres import embedded_postgres
 from configsvc.representations import CONFIGURATION_FIELDS, one
+from scripts.benchmark import watch_scenario
 from scripts.benchmark.etcd import Etcd, require_etcd
 from scripts.benchmark.processes import worker_memory_mb
 from scripts.benchmark.report import format_table, summarise
@@ -42,6 +44,8 @@ class BenchSettings:
     pool_size: int = 4  # DB_POOL_MAX_SIZE per worker: 2 workers x 4 for 2 cores (see README, Performance)
     applications: int = 1000
     configurations: int = 10000
+    watchers: int = 1000  # held requests over both workers in the watch section
+    held_in_one_process: int = 10000
     data_dir: Path = Path(".data")
     only: tuple[str, ...] = ()  # scenario names; empty: all
 
@@ -56,6 +60,8 @@ class BenchSettings:
             pool_size=int(env.get("BENCH_POOL_SIZE", cls.pool_size)),
             applications=int(env.get("BENCH_APPLICATIONS", cls.applications)),
             configurations=int(env.get("BENCH_CONFIGURATIONS", cls.configurations)),
+            watchers=int(env.get("BENCH_WATCHERS", cls.watchers)),
+            held_in_one_process=int(env.get("BENCH_HELD_IN_ONE_PROCESS", cls.held_in_one_process)),
             data_dir=Path(env.get("DATA_DIR", ".data")),
             only=tuple(name for name in env.get("BENCH_SCENARIOS", "").split(",") if name),
         )
@@ -101,6 +107,7 @@ def documents(url: str) -> list[tuple[str, bytes]]:
 def service_environment(url: str, settings: BenchSettings, port: int) -> dict[str, str]:
     """The fixed settings the service is measured with, whatever the caller's environment says."""
     return os.environ | {
+        "WATCH_MAX_HELD": str(max(10_000, 2 * settings.held_in_one_process)),
         "DATABASE_URL": url,
         "HOST": "127.0.0.1",
         "PORT": str(port),
@@ -112,6 +119,7 @@ def service_environment(url: str, settings: BenchSettings, port: int) -> dict[st
 
 
 def start_service(url: str, settings: BenchSettings, port: int) -> subprocess.Popen:
+    """`make serve` with the bench's settings, once it accepts connections."""
     server = subprocess.Popen([sys.executable, "-m", "scripts.serve"], env=service_environment(url, settings, port))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -132,6 +140,39 @@ def warm_up_seconds(scenario: Scenario, settings: BenchSettings) -> float:
     return max(2.0, settings.seconds * (3 if reads else 1))
 
 
+def watch_section(url: str, settings: BenchSettings, port: int, server_pid: int) -> tuple:
+    """The watch measurements (see watch_scenario.py): on the service, then on one process of its own."""
+    print(
+        f"bench: watch section, {settings.watchers} held requests, then {settings.held_in_one_process} in one process",
+        flush=True,
+    )
+    report = asyncio.run(watch_scenario.delays_and_memory(port, url, server_pid, settings.watchers))
+    puts = asyncio.run(
+        watch_scenario.put_on_and_off(
+            port, settings.watchers, rounds=settings.rounds, seconds=settings.seconds, connections=settings.connections
+        )
+    )
+    single_port = free_port()
+    single = start_service(url, replace(settings, workers=1), single_port)
+    try:
+        get = next(
+            s for s in scenarios(settings.applications, settings.configurations) if s.name == "get_configuration"
+        )
+        measure = watch_scenario.one_process(
+            single_port,
+            single.pid,
+            settings.held_in_one_process,
+            get,
+            seconds=settings.seconds,
+            connections=settings.connections,
+        )
+        one = asyncio.run(measure)
+    finally:
+        single.send_signal(signal.SIGTERM)
+        single.wait(timeout=60)
+    return report, puts, one
+
+
 def main() -> int:
     settings = BenchSettings.from_environment()
     require_wrk()
@@ -143,6 +184,7 @@ def main() -> int:
     baselines = {"range": etcd_range(settings.configurations), "put": etcd_put(settings.configurations)}
     peers = [baselines[kind] for kind in baselines if any(scenario.peer == kind for scenario in plan)]
     results: dict[str, list[Measurement]] = {name: [] for name in [CEILING.name] + [s.name for s in peers + plan]}
+    watch: tuple | None = None
     memory: list[list[float]] = []
     print(
         f"bench: {settings.rounds} rounds of {settings.seconds:g} s per run, wrk -t1 -c{settings.connections}, "
@@ -174,6 +216,9 @@ def main() -> int:
                     results[scenario.name].append(measure(scenario, f"r{round_number}", settings.seconds))
                 print(f"bench: round {round_number}/{settings.rounds} done", flush=True)
             memory.append(worker_memory_mb(server.pid))
+            if not settings.only or "watch" in settings.only:
+                watch = watch_section(url, settings, port, server.pid)
+                print("\n".join(watch_scenario.summary(*watch)), flush=True)
         finally:
             etcd.stop()
             server.send_signal(signal.SIGTERM)
@@ -183,6 +228,8 @@ def main() -> int:
     print()
     print(table)
     print(f"worker RSS (MB) at each round start and at the end: {memory}")
+    if watch:
+        print("\n".join(watch_scenario.summary(*watch)))
     report = {
         "when": datetime.now(UTC).isoformat(),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
@@ -191,6 +238,7 @@ def main() -> int:
         "runs": {name: [asdict(m) for m in measurements] for name, measurements in results.items()},
         "worker_rss_mb": memory,
         "table": table,
+        "watch": watch_scenario.as_json(*watch) if watch else None,
     }
     path = out_dir / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     path.write_text(json.dumps(report, indent=2))

@@ -1,0 +1,131 @@
+"""Held conditional GETs: `Prefer: wait=N` (RFC 7240) with If-None-Match answers when the
+resource changes, or after N seconds with a 304.
+
+While the ETag sent is current, the request waits (holding no database connection) for a hint
+that the resource changed, then reads again: a 200 only ever carries an ETag other than the one
+sent, a 404 means it was deleted, and at the deadline, or when the service shuts down, a 304.
+"""
+
+import asyncio
+import re
+from collections.abc import Hashable
+from typing import Any
+
+from fastapi import Request, Response
+from starlette.datastructures import Headers
+from starlette.types import Scope
+
+from configsvc.api.conditions import IF_NONE_MATCH, IF_NONE_MATCH_PARAMETER, none_match
+from configsvc.api.problems import domain_error_response
+from configsvc.api.responses import NOT_MODIFIED, conditional_response, documented_headers
+from configsvc.errors import NotFound, ServiceUnavailable
+from configsvc.views.watch import Watches
+
+PREFER = "Prefer"
+# While the database is unreachable, a held request asks again this often (a reconnected listener
+# also wakes it at once).
+RETRY_SECONDS = 0.5
+PREFERENCE_APPLIED = "Preference-Applied"
+# A preference is a token, optionally = a token or quoted string, then ;-parameters (RFC 7240 §2).
+_WAIT = re.compile(r'\s*wait\s*=\s*"?(\d{1,9})"?\s*(?:;.*)?', re.IGNORECASE | re.DOTALL)
+
+PREFER_PARAMETER = {
+    "name": PREFER,
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "examples": ["wait=30"]},
+    "description": "`wait=N` with If-None-Match: hold the request while that ETag is current, up to N "
+    "seconds (capped by the server's WATCH_MAX_SECONDS); then 200 with the new representation (404 if "
+    "it was deleted), or 304 at the deadline. A held response says `Preference-Applied: wait=N`.",
+}
+PREFERENCE_APPLIED_HEADER = {
+    "description": "`wait=N` on a response that was held, N the seconds it could be held.",
+    "schema": {"type": "string", "pattern": "^wait=[0-9]+$"},
+}
+# The OpenAPI of a watchable GET: its conditional headers, and what a held response carries.
+WATCHABLE = {"parameters": [IF_NONE_MATCH_PARAMETER, PREFER_PARAMETER]}
+WATCHED_RESPONSES = {
+    200: {"headers": documented_headers() | {PREFERENCE_APPLIED: PREFERENCE_APPLIED_HEADER}},
+    304: NOT_MODIFIED[304]
+    | {"headers": NOT_MODIFIED[304]["headers"] | {PREFERENCE_APPLIED: PREFERENCE_APPLIED_HEADER}},
+}
+
+
+def requested_wait(prefer: str | None) -> int | None:
+    """The `wait` preference in seconds, or None; an unreadable one is ignored (RFC 7240 §2)."""
+    if not prefer:
+        return None
+    for preference in prefer.split(","):
+        match = _WAIT.fullmatch(preference)
+        if match is not None:
+            return int(match.group(1))
+    return None
+
+
+async def watched(request: Request, kind: str, key: Hashable, **page: Any) -> Response:
+    """GET `key` of `kind` through the read side, held as the Prefer and If-None-Match headers ask."""
+    return await watched_response(request.scope, request.headers, kind, key, **page)
+
+
+async def watched_response(scope: Scope, headers: Headers, kind: str, key: Hashable, **page: Any) -> Response:
+    """`watched` for a bare ASGI scope (the fast path holds with it too, so a held request keeps no
+    more of the stack than it needs: what a held request costs in memory is mostly stack frames)."""
+    state = scope["app"].state
+    reader = state.reader
+    watches: Watches = state.watches
+    if_none_match = headers.get(IF_NONE_MATCH)
+    wait = requested_wait(headers.get(PREFER))
+    if wait is not None:
+        wait = min(wait, state.settings.watch_max_seconds)
+    if not wait or if_none_match is None or watches.closing:
+        value, _ = await reader.read(kind, key)
+        return conditional_response(value, if_none_match, **page)
+    # Register first, then read: a change from here on wakes it; one before, the read shows. The
+    # tags of a read by name are known only from a read, which is then done twice.
+    tags = known_tags(kind, key)
+    if tags is None:
+        value, tags = await reader.read(kind, key)
+        if not none_match(if_none_match, value.etag):
+            return conditional_response(value, if_none_match, **page)
+    waiter = watches.hold(kind, key, None, tags)
+    loop_time = asyncio.get_running_loop().time
+    deadline = loop_time() + wait
+    unavailable: ServiceUnavailable | None = None
+    try:
+        while True:
+            try:
+                value, tags = await reader.read(kind, key)
+                unavailable = None
+            except NotFound as gone:  # deleted while held
+                return _applied(domain_error_response(scope, gone), wait)
+            except ServiceUnavailable as error:
+                unavailable = error  # the database is away: hold on, and ask again shortly
+            if unavailable is None:
+                if not none_match(if_none_match, value.etag):
+                    held = waiter.etag is not None  # answered at its first read: it was never held
+                    response = conditional_response(value, if_none_match, **page)
+                    return _applied(response, wait) if held else response
+                watches.seen(waiter, value.etag, tags)
+            remaining = deadline - loop_time()
+            if remaining <= 0 or watches.closing:
+                break
+            await watches.woken(waiter, remaining if unavailable is None else min(remaining, RETRY_SECONDS))
+    finally:
+        watches.release(waiter)
+    if unavailable is not None:
+        raise unavailable  # nothing current to answer with: a 503 that asks to retry
+    return _applied(conditional_response(value, if_none_match, **page), wait)
+
+
+def known_tags(kind: str, key: Hashable) -> tuple[str, ...] | None:
+    """The tags of a read that its key names (an id), before any read; None for a read by name."""
+    if kind in ("configuration", "application"):
+        return (str(key),)
+    if kind == "configurations_of":
+        return (key[0],)  # type: ignore[index]
+    return None
+
+
+def _applied(response: Response, wait: int) -> Response:
+    response.headers[PREFERENCE_APPLIED] = f"wait={wait}"
+    return response
