@@ -1,5 +1,6 @@
 """The application factory: one FastAPI app per Settings, its database opened by the lifespan."""
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -7,17 +8,21 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 
 from configsvc import migrations
 from configsvc.api import applications, configurations, health
+from configsvc.api import metrics as metrics_routes
 from configsvc.api.disconnect import CancelOnDisconnectMiddleware
 from configsvc.api.fast_reads import FastReadsMiddleware
 from configsvc.api.methods import HeadAsGetMiddleware
 from configsvc.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
+from configsvc.api.observing import access_logger, metrics_observer, route_templates
 from configsvc.api.problems import install_problem_handlers, problem_components
 from configsvc.db.pool import Database
 from configsvc.fields import CONFIG_COMPONENTS, CONFIG_MARKER, CONFIG_REF
 from configsvc.logs import configure_logging
+from configsvc.metrics import Metrics
 from configsvc.settings import Settings, get_settings
 from configsvc.shutdown import on_stop_signal
 from configsvc.views.reader import Reader
@@ -39,9 +44,10 @@ def create_database(settings: Settings) -> Database:
     )
 
 
-def create_app(settings: Settings, *, database: Database | None = None) -> FastAPI:
+def create_app(settings: Settings, *, database: Database | None = None, access_log: bool = False) -> FastAPI:
     """The service for `settings`. With `database`, it serves that one as it is (tests give an
-    open one, or a fake), and its lifespan neither opens nor closes it."""
+    open one, or a fake), and its lifespan neither opens nor closes it. `access_log`: a line per
+    request on the configsvc.access logger."""
     shipped = migrations.discover(migrations.MIGRATIONS_DIR)
     if not shipped:
         # An installed copy without its SQL would apply nothing and report ready on an empty database.
@@ -66,6 +72,15 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         watches.start()
         app.state.watches = watches
         undo_signal = on_stop_signal(watches.close)
+        sampling = None
+        if metrics is not None:
+            db.on_wait = metrics.pool_wait.observe
+            state = {"in_use": 0, "idle": 0, "held": 0, "wakeups": 0}
+
+            def now() -> dict[str, int]:
+                return state | {"in_use": db.leased, "idle": db.idle, "held": watches.held, "wakeups": watches.wakeups}
+
+            sampling = asyncio.ensure_future(metrics.sample_forever(now))
         # What exists now (modules, routes, models, the pool) lives as long as the process: take
         # it out of the cyclic collector's way, so its full collections (up to 50 ms, measured
         # under load) scan only what requests left behind. A collection here first found nothing
@@ -76,12 +91,17 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         finally:
             gc.unfreeze()
             undo_signal()
+            if sampling is not None:
+                sampling.cancel()
+                await asyncio.gather(sampling, return_exceptions=True)
             await watches.stop()
             await reader.stop()
             if owned:
                 await db.close()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc with their assets served by the service itself (no CDN): /docs and
+    # /redoc work on a network without internet access.
+    app = FastAPIOffline(
         title="configsvc",
         version="0.1.0",
         summary="Named JSON configurations per application, stored in PostgreSQL.",
@@ -91,7 +111,13 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     )
     app.state.settings = settings
     app.state.migrations = shipped
+    metrics = (
+        Metrics(version=app.version, schema_version=str(shipped[-1].version)) if settings.metrics_enabled else None
+    )
+    app.state.metrics = metrics
     app.include_router(health.router)
+    if metrics is not None:
+        app.include_router(metrics_routes.router)
     app.include_router(applications.router, prefix=API_PREFIX)
     app.include_router(configurations.router, prefix=API_PREFIX)
     install_problem_handlers(app)
@@ -100,7 +126,11 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(CancelOnDisconnectMiddleware)
-    app.add_middleware(RequestContextMiddleware)
+    template = route_templates(app)
+    finished = [metrics_observer(metrics, template)] if metrics is not None else []
+    if access_log:
+        finished.append(access_logger(template))
+    app.add_middleware(RequestContextMiddleware, finished=finished)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -141,4 +171,5 @@ def app_from_environment() -> FastAPI:
     """The factory `make serve`'s worker processes call: settings from the environment and .env."""
     settings = get_settings()
     configure_logging(settings)
-    return create_app(settings)
+    # `make serve` writes the access log only at DEBUG (README): it costs every request a line.
+    return create_app(settings, access_log=settings.log_level == "DEBUG")

@@ -6,6 +6,8 @@ apply pending migrations before any request is served.
 
 import logging
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,8 +16,9 @@ import uvicorn
 
 from configsvc import migrations
 from configsvc.embedded_postgres import EmbeddedPostgresMissing, database_url
-from configsvc.logs import configure_logging
+from configsvc.logs import configure_logging, logging_config
 from configsvc.main import create_app
+from configsvc.metrics import prepare_multiprocess_directory
 from configsvc.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,17 +45,38 @@ def migrated_database(settings: Settings) -> Iterator[str]:
         yield url
 
 
+@contextmanager
+def metrics_directory(settings: Settings) -> Iterator[None]:
+    """The run's multiprocess metrics directory, made empty before the workers start and removed
+    after them: PROMETHEUS_MULTIPROC_DIR if the operator set one, else a fresh one."""
+    if not settings.metrics_enabled:
+        yield
+        return
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    directory = given or tempfile.mkdtemp(prefix="configsvc-metrics-")
+    prepare_multiprocess_directory(directory)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    try:
+        yield
+    finally:
+        if given is None:
+            shutil.rmtree(directory, ignore_errors=True)
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
 def run(settings: Settings) -> int:
     """Serve in one process until Ctrl-C; the embedded database stops with it. Returns the exit code."""
     configure_logging(settings)
     try:
         with migrated_database(settings) as url:
-            app = create_app(settings.model_copy(update={"database_url": url}))
+            app = create_app(settings.model_copy(update={"database_url": url}), access_log=True)
             uvicorn.run(
                 app,
                 host=settings.host,
                 port=settings.port,
                 log_level=settings.log_level.lower(),
+                log_config=logging_config(settings),
+                access_log=False,  # the service writes its own (with route, status, duration, request id)
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             )
     except (StartupFailed, EmbeddedPostgresMissing) as error:
@@ -65,7 +89,7 @@ def serve(settings: Settings) -> int:
     """Production serving: WORKERS processes, uvloop + httptools, no reload, access log at DEBUG only."""
     configure_logging(settings)
     try:
-        with migrated_database(settings) as url:
+        with migrated_database(settings) as url, metrics_directory(settings):
             # Workers are new processes that read their settings from the environment.
             os.environ["DATABASE_URL"] = url
             uvicorn.run(
@@ -77,7 +101,8 @@ def serve(settings: Settings) -> int:
                 loop="uvloop",
                 http="httptools",
                 log_level=settings.log_level.lower(),
-                access_log=settings.log_level == "DEBUG",
+                log_config=logging_config(settings),
+                access_log=False,  # the service writes its own, at DEBUG (see main.app_from_environment)
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             )
     except (StartupFailed, EmbeddedPostgresMissing) as error:

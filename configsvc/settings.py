@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     read_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
     watch_max_seconds: int = Field(default=50, ge=0, le=3600)
     watch_max_held: int = Field(default=10_000, ge=0)
+    metrics_enabled: bool = True
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_case_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level", mode="before")
     @classmethod

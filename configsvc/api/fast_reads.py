@@ -13,7 +13,9 @@ from fastapi.exceptions import RequestValidationError
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from configsvc.api.applications import get_application
 from configsvc.api.conditions import IF_NONE_MATCH
+from configsvc.api.configurations import get_configuration
 from configsvc.api.problems import domain_error_response, validation_error_response
 from configsvc.api.responses import conditional_response
 from configsvc.api.watching import PREFER, watched_response
@@ -21,6 +23,7 @@ from configsvc.errors import DomainError
 from configsvc.fields import ULID_PATTERN
 
 _ID = ULID_PATTERN.strip("^$")
+ENDPOINTS = {"configuration": get_configuration, "application": get_application}
 HOT_PATH = re.compile(rf"/api/v1/(configurations|applications)/({_ID})")
 
 
@@ -36,6 +39,7 @@ class FastReadsMiddleware:
         headers = Headers(scope=scope)
         collection, id = match.groups()
         kind = "configuration" if collection == "configurations" else "application"
+        scope["endpoint"] = ENDPOINTS[kind]  # the declared route this answers for
         try:
             if PREFER in headers:
                 response = await watched_response(scope, headers, kind, id.upper())

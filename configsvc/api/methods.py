@@ -65,4 +65,9 @@ class HeadAsGetMiddleware:
                 message = {"type": "http.response.body", "body": b"", "more_body": False}
             await send(message)
 
-        await self.app(scope | {"method": "GET"}, receive, send_without_body)
+        as_get = scope | {"method": "GET"}
+        try:
+            await self.app(as_get, receive, send_without_body)
+        finally:
+            if "endpoint" in as_get:  # which route answered, for the metrics and the access log
+                scope["endpoint"] = as_get["endpoint"]

@@ -1,12 +1,15 @@
 """ASGI middleware: request ids and the last-resort 500, and guards on request bodies."""
 
 import logging
+import time
 import uuid
+from collections.abc import Callable, Sequence
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from configsvc import logs
 from configsvc.api.problems import problem_response
 
 log = logging.getLogger("configsvc.requests")
@@ -14,36 +17,52 @@ log = logging.getLogger("configsvc.requests")
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
-class RequestContextMiddleware:
-    """Give each request an id (X-Request-ID, and the problem's `instance`); turn any
-    unexpected exception into a 500 problem logged with that id, never a traceback."""
+# Called when a request's response is complete: (scope, method as received, status, seconds).
+Finished = Callable[[Scope, str, int, float], None]
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class RequestContextMiddleware:
+    """Give each request an id (X-Request-ID, the problem's `instance`, and every log line written
+    while serving it); turn any unexpected exception into a 500 problem logged with that id, never a
+    traceback; tell `finished` each request's status and duration (metrics, the access log)."""
+
+    def __init__(self, app: ASGIApp, *, finished: Sequence[Finished] = ()) -> None:
         self.app = app
+        self.finished = tuple(finished)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
+        method = scope["method"]
         request_id = str(uuid.uuid4())
         scope.setdefault("state", {})["request_id"] = request_id
-        response_started = False
+        token = logs.request_id.set(request_id)
+        status: int | None = None  # set when the response starts
 
         async def send_with_id(message: Message) -> None:
-            nonlocal response_started
+            nonlocal status
             if message["type"] == "http.response.start":
-                response_started = True
+                status = message["status"]
                 MutableHeaders(scope=message).append("X-Request-ID", request_id)
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:
-            log.exception("unexpected error request_id=%s %s %s", request_id, scope["method"], scope["path"])
-            if response_started:
+            log.exception("unexpected error request_id=%s %s %s", request_id, method, scope["path"])
+            if status is not None:
                 raise
             response = problem_response(scope, 500, "an unexpected error occurred; it has been logged", slug="internal")
             await response(scope, receive, send_with_id)
+        finally:
+            if self.finished:
+                seconds = time.perf_counter() - started
+                for finished in self.finished:
+                    # No response at all (the client left first): counted as a 499, nginx's word for it.
+                    finished(scope, method, 499 if status is None else status, seconds)
+            logs.request_id.reset(token)
 
 
 class BodyGuardMiddleware:

@@ -2,7 +2,7 @@
 
 import asyncio
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
 
@@ -26,6 +26,11 @@ class Pool(ThreadedConnectionPool):
     The pool holds its lock while it opens a new connection (up to connect_timeout), so a plain
     putconn() on the event loop could stall every request behind a slow connect.
     """
+
+    @property
+    def idle_count(self) -> int:
+        """Open connections not handed out (a glance for the metrics; no lock needed for a len)."""
+        return len(self._pool)
 
     def putconn_nowait(self, conn: connection) -> bool:
         """Put an idle connection back if the pool's lock is free right now; False otherwise."""
@@ -66,6 +71,13 @@ class Database:
         self.executor = ThreadPoolExecutor(max_workers=max_size + 4, thread_name_prefix="configsvc-db")
         self.call_timeout = statement_timeout_ms / 1000 + CALL_GRACE_SECONDS
         self._pool: Pool | None = None
+        self.leased = 0  # pool slots taken right now
+        # Told how long each lease waited for its slot (the metrics' histogram), when set.
+        self.on_wait: Callable[[float], None] | None = None
+
+    @property
+    def idle(self) -> int:
+        return 0 if self._pool is None else self._pool.idle_count
 
     @property
     def max_size(self) -> int:
@@ -136,12 +148,20 @@ class Database:
             raise DatabaseUnavailable("the database pool is closed")
         if not self._slots.locked():
             await self._slots.acquire()  # a free slot: taken at once, no timer needed
+            self.leased += 1
+            if self.on_wait is not None:
+                self.on_wait(0.0)
             return
+        started = asyncio.get_running_loop().time()
         try:
             async with asyncio.timeout(self._lease_timeout):
                 await self._slots.acquire()
         except TimeoutError:
             raise PoolExhausted(f"no database connection became free within {self._lease_timeout:g} s") from None
+        finally:
+            if self.on_wait is not None:
+                self.on_wait(asyncio.get_running_loop().time() - started)
+        self.leased += 1
 
     def checkout(self) -> connection:
         """A working connection from the pool (on the executor: it may have to connect)."""
@@ -183,6 +203,7 @@ class Database:
                     return False
             except (psycopg2.Error, PoolError):
                 return False  # the slow path looks again, and closes what it cannot return
+        self.leased -= 1
         self._slots.release()
         return True
 
@@ -202,6 +223,7 @@ class Database:
             if session.connection is not None:
                 await asyncio.wrap_future(self.executor.submit(self._put_back, session.connection, session.broken))
         finally:
+            self.leased -= 1
             self._slots.release()
 
     def _put_back(self, conn: connection, discard: bool) -> None:

@@ -7,137 +7,25 @@ import json
 import os
 import platform
 import signal
-import socket
-import subprocess
-import sys
-import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
-from pathlib import Path
 
-import psycopg2
-from psycopg2 import sql
-from psycopg2.extensions import make_dsn
-
-from configsvc import migrations
 from configsvc.embedded_postgres import embedded_postgres
-from configsvc.representations import CONFIGURATION_FIELDS, one
 from scripts.benchmark import watch_scenario
 from scripts.benchmark.etcd import Etcd, require_etcd
+from scripts.benchmark.operating import operating_lines, operating_section
 from scripts.benchmark.processes import worker_memory_mb
 from scripts.benchmark.report import format_table, summarise
+from scripts.benchmark.service import (
+    BenchSettings,
+    documents,
+    prepare_database,
+    start_service,
+    warm_up_seconds,
+)
 from scripts.benchmark.tools import Measurement, require_wrk, run_wrk
-from scripts.benchmark.workloads import CEILING, LOAD_DATA, Scenario, etcd_put, etcd_range, lua_script, scenarios
+from scripts.benchmark.workloads import CEILING, Scenario, etcd_put, etcd_range, lua_script, scenarios
 from scripts.ports import free_port
-
-DATABASE = "configsvc_bench"
-# The documents etcd holds: each configuration's representation, the bytes GET returns.
-SELECT_DOCUMENTS = one(CONFIGURATION_FIELDS, "FROM configurations c ORDER BY c.id", key="shown.id")
-
-
-@dataclass(frozen=True)
-class BenchSettings:
-    seconds: float = 5.0
-    rounds: int = 3
-    connections: int = 32
-    workers: int = 2
-    pool_size: int = 4  # DB_POOL_MAX_SIZE per worker: 2 workers x 4 for 2 cores (see README, Performance)
-    applications: int = 1000
-    configurations: int = 10000
-    watchers: int = 1000  # held requests over both workers in the watch section
-    held_in_one_process: int = 10000
-    data_dir: Path = Path(".data")
-    only: tuple[str, ...] = ()  # scenario names; empty: all
-
-    @classmethod
-    def from_environment(cls) -> "BenchSettings":
-        env = os.environ
-        return cls(
-            seconds=float(env.get("BENCH_SECONDS", cls.seconds)),
-            rounds=int(env.get("BENCH_ROUNDS", cls.rounds)),
-            connections=int(env.get("BENCH_CONNECTIONS", cls.connections)),
-            workers=int(env.get("BENCH_WORKERS", cls.workers)),
-            pool_size=int(env.get("BENCH_POOL_SIZE", cls.pool_size)),
-            applications=int(env.get("BENCH_APPLICATIONS", cls.applications)),
-            configurations=int(env.get("BENCH_CONFIGURATIONS", cls.configurations)),
-            watchers=int(env.get("BENCH_WATCHERS", cls.watchers)),
-            held_in_one_process=int(env.get("BENCH_HELD_IN_ONE_PROCESS", cls.held_in_one_process)),
-            data_dir=Path(env.get("DATA_DIR", ".data")),
-            only=tuple(name for name in env.get("BENCH_SCENARIOS", "").split(",") if name),
-        )
-
-
-def _admin(url: str, statement: sql.Composable) -> None:
-    conn = psycopg2.connect(url)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cursor:
-            cursor.execute(statement)
-    finally:
-        conn.close()
-
-
-def prepare_database(server_url: str, settings: BenchSettings) -> str:
-    """A fresh, migrated database loaded with the data set; returns its URL."""
-    _admin(server_url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
-    _admin(server_url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
-    url = make_dsn(server_url, dbname=DATABASE)
-    migrations.apply(url)
-    conn = psycopg2.connect(url)
-    try:
-        with conn, conn.cursor() as cursor:
-            cursor.execute(
-                LOAD_DATA, {"applications": settings.applications, "configurations": settings.configurations}
-            )
-    finally:
-        conn.close()
-    return url
-
-
-def documents(url: str) -> list[tuple[str, bytes]]:
-    conn = psycopg2.connect(url)
-    try:
-        with conn, conn.cursor() as cursor:
-            cursor.execute(SELECT_DOCUMENTS)
-            return [(key, body.encode()) for key, _, body in cursor.fetchall()]
-    finally:
-        conn.close()
-
-
-def service_environment(url: str, settings: BenchSettings, port: int) -> dict[str, str]:
-    """The fixed settings the service is measured with, whatever the caller's environment says."""
-    return os.environ | {
-        "WATCH_MAX_HELD": str(max(10_000, 2 * settings.held_in_one_process)),
-        "DATABASE_URL": url,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WORKERS": str(settings.workers),
-        "DB_POOL_MIN_SIZE": str(min(2, settings.pool_size)),
-        "DB_POOL_MAX_SIZE": str(settings.pool_size),
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-def start_service(url: str, settings: BenchSettings, port: int) -> subprocess.Popen:
-    """`make serve` with the bench's settings, once it accepts connections."""
-    server = subprocess.Popen([sys.executable, "-m", "scripts.serve"], env=service_environment(url, settings, port))
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"bench: the service exited with {server.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("bench: the service did not start")
-
-
-def warm_up_seconds(scenario: Scenario, settings: BenchSettings) -> float:
-    """Reads get three runs' worth: long enough for every worker to have the documents cached, as a
-    service in use has them (and as etcd has its keys in memory). Anything else gets one run."""
-    reads = scenario.name.startswith(("get_", "list_"))
-    return max(2.0, settings.seconds * (3 if reads else 1))
 
 
 def watch_section(url: str, settings: BenchSettings, port: int, server_pid: int) -> tuple:
@@ -185,6 +73,7 @@ def main() -> int:
     peers = [baselines[kind] for kind in baselines if any(scenario.peer == kind for scenario in plan)]
     results: dict[str, list[Measurement]] = {name: [] for name in [CEILING.name] + [s.name for s in peers + plan]}
     watch: tuple | None = None
+    operating: dict[str, list[Measurement]] | None = None
     memory: list[list[float]] = []
     print(
         f"bench: {settings.rounds} rounds of {settings.seconds:g} s per run, wrk -t1 -c{settings.connections}, "
@@ -216,6 +105,9 @@ def main() -> int:
                     results[scenario.name].append(measure(scenario, f"r{round_number}", settings.seconds))
                 print(f"bench: round {round_number}/{settings.rounds} done", flush=True)
             memory.append(worker_memory_mb(server.pid))
+            if not settings.only or "operating" in settings.only:
+                operating = operating_section(url, settings, base)
+                print("\n".join(operating_lines(operating)), flush=True)
             if not settings.only or "watch" in settings.only:
                 watch = watch_section(url, settings, port, server.pid)
                 print("\n".join(watch_scenario.summary(*watch)), flush=True)
@@ -228,6 +120,8 @@ def main() -> int:
     print()
     print(table)
     print(f"worker RSS (MB) at each round start and at the end: {memory}")
+    if operating:
+        print("\n".join(operating_lines(operating)))
     if watch:
         print("\n".join(watch_scenario.summary(*watch)))
     report = {
@@ -239,6 +133,7 @@ def main() -> int:
         "worker_rss_mb": memory,
         "table": table,
         "watch": watch_scenario.as_json(*watch) if watch else None,
+        "operating": {name: [asdict(m) for m in runs] for name, runs in operating.items()} if operating else None,
     }
     path = out_dir / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     path.write_text(json.dumps(report, indent=2))
