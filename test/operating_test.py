@@ -8,10 +8,12 @@ import time
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from configsvc import migrations
 from scripts.benchmark.processes import worker_pids
 from test.serving import ServeInstance
 
 ROUTE = "/api/v1/configurations/{configuration_id}"
+SCHEMA_VERSION = str(migrations.discover(migrations.MIGRATIONS_DIR)[-1].version)
 
 
 def scrape(client: httpx.Client) -> dict[tuple, float]:
@@ -45,7 +47,7 @@ def test_metrics_sum_every_worker_and_json_logs_carry_the_request_id(database_ur
             scrapes = [scrape(client) for _ in range(6)]  # answered by either worker
             for found in scrapes:
                 assert get_count(found) - before == 40
-                assert found[("configsvc_build_info", (("schema_version", "3"), ("version", "0.1.0")))] == 1
+                assert found[("configsvc_build_info", (("schema_version", SCHEMA_VERSION), ("version", "0.1.0")))] == 1
                 assert found[("configsvc_db_pool_connections", (("state", "idle"),))] >= 2  # both workers' summed
 
             # A worker killed: uvicorn starts another; the dead one's gauges go, its counts stay.
@@ -56,7 +58,7 @@ def test_metrics_sum_every_worker_and_json_logs_carry_the_request_id(database_ur
             time.sleep(2.5)  # the new worker started and sampled
             after = scrape(client)
             assert get_count(after) - before == 40
-            assert after[("configsvc_build_info", (("schema_version", "3"), ("version", "0.1.0")))] == 1
+            assert after[("configsvc_build_info", (("schema_version", SCHEMA_VERSION), ("version", "0.1.0")))] == 1
     finally:
         output = instance.stop()
 

@@ -2,6 +2,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from ulid import ULID
 
+from configsvc import migrations
 from configsvc.main import create_app
 from test.client import app_client, settings_for
 from test.fakes import app_without_database
@@ -54,7 +55,8 @@ async def test_writes_and_the_build_are_reported(database_url):
     assert 'configsvc_writes_total{operation="create",outcome="committed",resource="application"} 1.0' in text
     assert 'configsvc_writes_total{operation="create",outcome="conflict",resource="application"} 1.0' in text
     assert 'configsvc_writes_total{operation="create",outcome="rejected",resource="application"} 1.0' in text
-    assert 'configsvc_build_info{schema_version="3",version="0.1.0"} 1.0' in text
+    latest = migrations.discover(migrations.MIGRATIONS_DIR)[-1].version
+    assert f'configsvc_build_info{{schema_version="{latest}",version="0.1.0"}} 1.0' in text
     assert "configsvc_db_pool_wait_seconds_count" in text
     assert 'configsvc_db_pool_connections{state="in_use"}' in text
 

@@ -15,7 +15,7 @@ from configsvc.representations import (
     one,
     page,
 )
-from configsvc.views.outcome import Outcome
+from configsvc.views.outcome import Outcome, application_row
 
 ETAG = configuration_etag("shown")
 SELECT_BY_IDS = Prepared(
@@ -70,7 +70,9 @@ async def by_names(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[
         elif row["body"] is None:
             outcome = Outcome.not_found("the application has no configuration with this name", row["application_id"])
         else:
-            outcome = Outcome.found(Representation.from_row(row), row["application_id"], row["id"])
+            # Stale when the configuration changes or its application's name does, not when a
+            # sibling configuration moves the application's seq.
+            outcome = Outcome.found(Representation.from_row(row), application_row(row["application_id"]), row["id"])
         outcomes[key] = outcome
     return outcomes
 

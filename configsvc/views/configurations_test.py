@@ -60,7 +60,7 @@ async def test_by_name_is_the_same_representation_and_says_which_name_is_missing
     outcomes = await view.by_names(session, keys)
 
     assert outcomes[keys[0]].value == created
-    assert outcomes[keys[0]].tags == (app_id, created.json()["id"])
+    assert outcomes[keys[0]].tags == (f"{app_id}/row", created.json()["id"])  # not the seq: see reader_test
     with pytest.raises(NotFound, match="the application has no configuration with this name"):
         outcomes[keys[1]].result()
     with pytest.raises(NotFound, match="no application has this name"):

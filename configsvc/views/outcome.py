@@ -10,6 +10,12 @@ from configsvc.representations import Page, Representation
 APPLICATIONS = "applications"
 
 
+def application_row(application_id: str) -> str:
+    """The tag of an application's own fields (name, comments, version), apart from its seq: what
+    a configuration read by its application's name depends on, besides the configuration."""
+    return f"{application_id}/row"
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     value: Representation | Page | None

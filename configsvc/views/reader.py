@@ -25,7 +25,7 @@ from configsvc.representations import Page, Representation
 from configsvc.views import applications, configurations, etags, health
 from configsvc.views.batches import Batches, View
 from configsvc.views.cache import ReadCache
-from configsvc.views.outcome import APPLICATIONS, Outcome
+from configsvc.views.outcome import APPLICATIONS, Outcome, application_row
 
 # Every kind of read, and the view that answers a batch of its keys.
 VIEWS: dict[str, View] = {
@@ -50,10 +50,15 @@ class Ticket:
 
 
 def tags_of(payload: str) -> tuple[str, ...] | None:
-    """The tags a notification changes (see migrations/0003); None for '*' or anything unknown."""
+    """The tags a notification changes (see migrations/0003 and 0004); None for '*' or anything
+    unknown. An application's change moves what shows it, and its row's tag unless only its seq
+    moved; a configuration's change moves its application's representation too (seq)."""
     kind, _, rest = payload.partition(":")
     if kind == "a" and rest:
-        return (rest, APPLICATIONS)
+        application_id, _, what = rest.partition(":")
+        if what == "seq":
+            return (application_id, APPLICATIONS)
+        return (application_id, application_row(application_id), APPLICATIONS)
     if kind == "c" and rest:
         configuration_id, _, application_id = rest.partition(":")
         return (configuration_id, application_id, APPLICATIONS)

@@ -1,8 +1,10 @@
 import asyncio
 
+import psycopg2
 import pytest
 from ulid import ULID
 
+from configsvc.db.listener import CHANNEL
 from configsvc.errors import NotFound, PoolExhausted
 from configsvc.unit_of_work import UnitOfWork
 from configsvc.views.reader import Reader, tags_of
@@ -28,10 +30,71 @@ async def create_configuration(database) -> tuple[str, str]:
 
 
 def test_notifications_name_the_tags_they_change():
-    assert tags_of("a:APP") == ("APP", "applications")
+    assert tags_of("a:APP") == ("APP", "APP/row", "applications")
+    assert tags_of("a:APP:seq") == ("APP", "applications")
     assert tags_of("c:CFG:APP") == ("CFG", "APP", "applications")
     assert tags_of("*") is None
     assert tags_of("x:anything") is None
+
+
+def test_a_seq_only_change_is_announced_apart_from_a_change_of_the_application_itself(database_url):
+    """migrations/0004: every change is announced; a write to a configuration moves its application's
+    seq, announced as 'a:<id>:seq', while a rename of the application is 'a:<id>'."""
+    listening = psycopg2.connect(database_url)
+    try:
+        listening.autocommit = True
+        with listening.cursor() as cursor:
+            cursor.execute(f"LISTEN {CHANNEL}")
+        app_id, config_id = str(ULID()), str(ULID())
+        sql(database_url, "INSERT INTO applications (id, name) VALUES (%s, %s)", (app_id, f"app-{app_id}"))
+        sql(
+            database_url,
+            "INSERT INTO configurations (id, application_id, name, config) VALUES (%s, %s, 'c', '{}')",
+            (config_id, app_id),
+        )
+        sql(database_url, "UPDATE applications SET name = name || '-renamed' WHERE id = %s", (app_id,))
+        sql(database_url, "UPDATE applications SET seq = seq + 1 WHERE id = %s", (app_id,))  # by hand: announced too
+        sql(database_url, "UPDATE applications SET seq = seq + 1, comments = 'x' WHERE id = %s", (app_id,))
+        with listening.cursor() as cursor:
+            cursor.execute("SELECT 1")  # answered only after the backend has sent what it was notified of
+        payloads = [notify.payload for notify in listening.notifies]
+    finally:
+        listening.close()
+
+    assert payloads == [
+        f"a:{app_id}",
+        f"c:{config_id}:{app_id}",
+        f"a:{app_id}:seq",
+        f"a:{app_id}",
+        f"a:{app_id}:seq",
+        f"a:{app_id}",
+    ]
+
+
+async def test_a_read_by_name_stays_cached_while_sibling_configurations_change(database, database_url):
+    """By name depends on the configuration and its application's name, not on the application's seq."""
+    reader = await listening(Reader(database, cache_bytes=1 << 20, listen_dsn=database_url))
+    try:
+        app_id, config_id = await create_configuration(database)
+        await reader.listener.synced()
+        first = await reader.configuration_by_name(f"app-{app_id}", "c")
+
+        sql(
+            database_url,
+            "INSERT INTO configurations (id, application_id, name, config) VALUES (%s, %s, 'sibling', '{}')",
+            (str(ULID()), app_id),
+        )
+        hits = reader.hits
+        assert await reader.configuration_by_name(f"app-{app_id}", "c") == first
+        assert reader.hits == hits + 1  # from memory, after the sync that heard the sibling's insert
+        assert (await reader.application(app_id)).json()["seq"] == 2  # what shows the seq did move
+
+        sql(database_url, "UPDATE applications SET name = 'elsewhere', version = version + 1 WHERE id = %s", (app_id,))
+        with pytest.raises(NotFound):
+            await reader.configuration_by_name(f"app-{app_id}", "c")
+        assert (await reader.configuration_by_name("elsewhere", "c")).json()["id"] == config_id
+    finally:
+        await reader.stop()
 
 
 async def test_every_read_reflects_the_writes_committed_before_it(database):
