@@ -1,5 +1,5 @@
-"""The two hottest reads, answered before FastAPI's routing: GET (and HEAD) of one configuration and
-of one application by a canonical id.
+"""The hottest reads, answered before FastAPI's routing: GET (and HEAD) of one configuration and of
+one application by a canonical id, and of a configuration by name.
 
 The answer is the one the declared routes give (they call the same functions, and a test compares
 both ways byte for byte); what is skipped is per-request machinery (scanning the routes, solving
@@ -10,12 +10,13 @@ itself when it is served from memory. Anything else, a malformed id included, go
 import re
 
 from fastapi.exceptions import RequestValidationError
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from configsvc.api import query
 from configsvc.api.applications import get_application
 from configsvc.api.conditions import IF_NONE_MATCH
-from configsvc.api.configurations import get_configuration
+from configsvc.api.configurations import ByNameQuery, get_configuration, get_configuration_by_name
 from configsvc.api.problems import domain_error_response, validation_error_response
 from configsvc.api.responses import conditional_response
 from configsvc.api.watching import PREFER, watched_response
@@ -23,8 +24,8 @@ from configsvc.errors import DomainError
 from configsvc.fields import ULID_PATTERN
 
 _ID = ULID_PATTERN.strip("^$")
-ENDPOINTS = {"configuration": get_configuration, "application": get_application}
-HOT_PATH = re.compile(rf"/api/v1/(configurations|applications)/({_ID})")
+ENDPOINTS = {"configuration": get_configuration, "application": get_application, "by_name": get_configuration_by_name}
+HOT_PATH = re.compile(rf"/api/v1/(configurations|applications)/({_ID}|by-name)")
 
 
 class FastReadsMiddleware:
@@ -36,18 +37,29 @@ class FastReadsMiddleware:
         if match is None:
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
         collection, id = match.groups()
-        kind = "configuration" if collection == "configurations" else "application"
+        if id == "by-name":
+            if collection != "configurations":
+                await self.app(scope, receive, send)
+                return
+            kind = "by_name"
+        else:
+            kind = "configuration" if collection == "configurations" else "application"
+        headers = Headers(scope=scope)
         scope["endpoint"] = ENDPOINTS[kind]  # the declared route this answers for
         try:
-            if PREFER in headers:
-                response = await watched_response(scope, headers, kind, id.upper())
+            if kind == "by_name":
+                names = query.parse_items(ByNameQuery, QueryParams(scope["query_string"]).multi_items())
+                key: str | tuple[str, str] = (names.application, names.name)
             else:
-                value, _ = await scope["app"].state.reader.read(kind, id.upper())
+                key = id.upper()
+            if PREFER in headers:
+                response = await watched_response(scope, headers, kind, key)
+            else:
+                value, _ = await scope["app"].state.reader.read(kind, key)
                 response = conditional_response(value, headers.get(IF_NONE_MATCH))
         except DomainError as error:
             response = domain_error_response(scope, error)
-        except RequestValidationError as error:  # a malformed If-None-Match
+        except RequestValidationError as error:  # a malformed If-None-Match, or names
             response = validation_error_response(scope, error)
         await response(scope, receive, send)

@@ -1,6 +1,7 @@
 import pytest
 from ulid import ULID
 
+from configsvc.api import query
 from configsvc.api.fast_reads import FastReadsMiddleware
 from configsvc.main import create_app
 from test.client import app_client, settings_for
@@ -23,8 +24,8 @@ async def answers(client, requests):
 
 
 async def test_the_fast_path_answers_exactly_as_the_declared_routes(database_url, monkeypatch):
-    """Everything the two hot reads can answer: found, 304, 404, malformed id, malformed If-None-Match,
-    either case; once through the fast path, once with it switched off (so through FastAPI's routes)."""
+    """Everything the hot reads can answer: found, 304, 404, malformed id or names, malformed
+    If-None-Match, either case; once through the fast path, once with it switched off (so through FastAPI's routes)."""
     async with app_client(create_app(settings_for(database_url))) as client:
         app = (await client.post("/api/v1/applications", json={"name": "fast"})).json()
         config = (
@@ -45,6 +46,21 @@ async def test_the_fast_path_answers_exactly_as_the_declared_routes(database_url
             (f"/api/v1/{kind}/{id}?unused=1", {}),
         ]
 
+    by_name = "/api/v1/configurations/by-name"
+    requests += [
+        (f"{by_name}?application=fast&name=c", {}),
+        (f"{by_name}?name=c&application=fast&unused=1", {}),
+        (f"{by_name}?application=fast&name=c", {"If-None-Match": '"1"'}),
+        (f"{by_name}?application=fast&name=c", {"If-None-Match": "not a tag"}),
+        (f"{by_name}?application=fast&name=nope", {}),
+        (f"{by_name}?application=n%C3%BCll%2F&name=c", {}),
+        (f"{by_name}?application=fast", {}),
+        (f"{by_name}?application=fast&name=", {}),
+        (f"{by_name}?application=fast&name=c&name=c", {}),
+        (f"{by_name}?application=fast&name=%00", {}),
+        ("/api/v1/applications/by-name?application=fast&name=c", {}),
+    ]
+
     async with app_client(create_app(settings_for(database_url))) as client:
         fast = await answers(client, requests)
     monkeypatch.setattr(
@@ -55,3 +71,20 @@ async def test_the_fast_path_answers_exactly_as_the_declared_routes(database_url
 
     assert fast == declared
     assert {status for _, _, status, _, _ in fast} == {200, 304, 404, 422}
+
+
+async def test_a_read_by_name_is_answered_before_fastapi(database_url, monkeypatch):
+    """The declared route parses its query with `query.parse`; the fast path must never need it."""
+    async with app_client(create_app(settings_for(database_url))) as client:
+        app = (await client.post("/api/v1/applications", json={"name": "direct"})).json()
+        await client.post("/api/v1/configurations", json={"application_id": app["id"], "name": "c"})
+
+        def through_fastapi(*args):
+            raise AssertionError("the declared route answered")
+
+        monkeypatch.setattr(query, "parse", through_fastapi)
+        response = await client.get("/api/v1/configurations/by-name?application=direct&name=c")
+        missing = await client.get("/api/v1/configurations/by-name?application=direct")
+
+    assert response.status_code == 200
+    assert missing.status_code == 422

@@ -22,7 +22,11 @@ class QueryModel(BaseModel):
 
 def parse[M: QueryModel](model: type[M], request: Request) -> M:
     """The query as `model`; a repeated parameter is ambiguous (`?limit=1&limit=500`), so refused."""
-    items = request.query_params.multi_items()
+    return parse_items(model, request.query_params.multi_items())
+
+
+def parse_items[M: QueryModel](model: type[M], items: list[tuple[str, str]]) -> M:
+    """`parse` for a query already split into (name, value) pairs (the fast path has no Request)."""
     keys = [key for key, _ in items]
     if len(keys) != len(set(keys)):
         message = "Query parameter must not be repeated"
