@@ -4,7 +4,7 @@ UV ?= uv
 RUN := $(UV) run python -m
 # On a machine without uv, one line that says what to install (not "make: uv: No such file or directory").
 # Expanded only when a recipe that needs uv runs, so help, tools and clean work without it.
-NEED_UV = $(if $(shell command -v $(UV) 2>/dev/null),,$(error $(UV) is not installed: install uv (https://docs.astral.sh/uv/, or python3 -m pip install uv), then run make again))
+NEED_UV = $(if $(shell command -v $(UV) 2>/dev/null),,$(error $(UV) is not installed: install uv (https://docs.astral.sh/uv/getting-started/installation/), then run make again))
 
 .PHONY: help install tools run serve seed migrate migrate-status test fuzz soak bench lint fmt clean
 

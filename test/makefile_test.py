@@ -12,7 +12,7 @@ def test_without_uv_make_says_what_to_install_in_one_line():
     assert result.returncode != 0
     (line,) = result.stderr.strip().splitlines()
     assert line.endswith(
-        "no-such-uv is not installed: install uv (https://docs.astral.sh/uv/, or python3 -m pip install uv), "
+        "no-such-uv is not installed: install uv (https://docs.astral.sh/uv/getting-started/installation/), "
         "then run make again.  Stop."
     )
     assert "No such file or directory" not in result.stderr

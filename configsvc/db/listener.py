@@ -22,11 +22,13 @@ from typing import Any
 
 import psycopg2
 import psycopg2.extensions
+from psycopg2 import sql
 from psycopg2.extensions import POLL_OK, POLL_READ, POLL_WRITE, connection
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "configsvc_changes"
+LISTEN = sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL))  # a channel name cannot be a bound parameter
 RECONNECT_DELAYS = (0.05, 0.1, 0.2, 0.5, 1.0)  # seconds; the last repeats
 SYNC_QUERY = "SELECT 1"  # any round trip will do: it is the answer's place in the stream that counts
 
@@ -145,7 +147,7 @@ class Listener:
             await self._complete(conn)
             # psycopg2 holds an asynchronous query's cursor weakly: it must outlive the query.
             self._cursor = conn.cursor()
-            self._cursor.execute(f"LISTEN {CHANNEL}")
+            self._cursor.execute(LISTEN)
             await self._complete(conn)
         loop = asyncio.get_running_loop()
         self._lost = loop.create_future()

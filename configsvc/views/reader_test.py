@@ -4,7 +4,7 @@ import psycopg2
 import pytest
 from ulid import ULID
 
-from configsvc.db.listener import CHANNEL
+from configsvc.db.listener import LISTEN
 from configsvc.errors import NotFound, PoolExhausted
 from configsvc.unit_of_work import UnitOfWork
 from configsvc.views.reader import Reader, tags_of
@@ -44,7 +44,7 @@ def test_a_seq_only_change_is_announced_apart_from_a_change_of_the_application_i
     try:
         listening.autocommit = True
         with listening.cursor() as cursor:
-            cursor.execute(f"LISTEN {CHANNEL}")
+            cursor.execute(LISTEN)
         app_id, config_id = str(ULID()), str(ULID())
         sql(database_url, "INSERT INTO applications (id, name) VALUES (%s, %s)", (app_id, f"app-{app_id}"))
         sql(
