@@ -25,7 +25,8 @@ from configsvc.fields import ULID_PATTERN
 
 _ID = ULID_PATTERN.strip("^$")
 ENDPOINTS = {"configuration": get_configuration, "application": get_application, "by_name": get_configuration_by_name}
-HOT_PATH = re.compile(rf"/api/v1/(configurations|applications)/({_ID}|by-name)")
+KINDS = {"configurations": "configuration", "applications": "application"}
+HOT_PATH = re.compile(rf"/api/v1/(?:(configurations|applications)/({_ID})|configurations/(by-name))")
 
 
 class FastReadsMiddleware:
@@ -37,14 +38,8 @@ class FastReadsMiddleware:
         if match is None:
             await self.app(scope, receive, send)
             return
-        collection, id = match.groups()
-        if id == "by-name":
-            if collection != "configurations":
-                await self.app(scope, receive, send)
-                return
-            kind = "by_name"
-        else:
-            kind = "configuration" if collection == "configurations" else "application"
+        collection, id, by_name = match.groups()
+        kind = "by_name" if by_name else KINDS[collection]
         headers = Headers(scope=scope)
         scope["endpoint"] = ENDPOINTS[kind]  # the declared route this answers for
         try:
