@@ -135,3 +135,38 @@ async def test_a_cached_value_is_not_served_until_the_database_proves_it_current
             assert response.json()["version"] == written.json()["version"], attempt
             assert response.content == written.content
         assert held  # the cached path was taken (and waited) at least once
+
+
+async def test_a_held_request_never_answers_from_a_cache_that_has_not_heard_the_latest_write(two_instances):
+    """While B's listeners are stopped, B's cache still holds version 1 after a write made version 2
+    through A. A held request sent to B with version 2's ETag must not get version 1 (only a proven
+    read may answer), and one sent with version 1's ETag must get version 2, not a 304."""
+    (a, b), url = two_instances
+    watch = {"Prefer": "wait=2", "Connection": "close"}
+    async with httpx.AsyncClient(base_url=a.url) as writer, httpx.AsyncClient(base_url=b.url, timeout=30) as reader:
+        app = (await writer.post(f"{API}/applications", json={"name": "held-frozen"})).json()
+        config = (await writer.post(f"{API}/configurations", json={"application_id": app["id"], "name": "c"})).json()
+        path = f"{API}/configurations/{config['id']}"
+        backends = listener_backends(url, b)
+        for attempt in range(4):
+            for _ in range(20):  # both of B's workers (most likely) cache the current version
+                old = await reader.get(path, headers=fresh_connection())
+            for pid in backends:
+                os.kill(pid, signal.SIGSTOP)
+            try:
+                written = await writer.put(path, json={"name": "c", "config": {"attempt": attempt}})
+                new_etag = written.headers["etag"]
+                on_new = [asyncio.ensure_future(reader.get(path, headers=watch | {"If-None-Match": new_etag}))]
+                on_old = [
+                    asyncio.ensure_future(reader.get(path, headers=watch | {"If-None-Match": old.headers["etag"]}))
+                ]
+                on_new += [asyncio.ensure_future(reader.get(path, headers=watch | {"If-None-Match": new_etag}))]
+                await asyncio.sleep(0.3)
+            finally:
+                for pid in backends:
+                    os.kill(pid, signal.SIGCONT)
+            for response in await asyncio.gather(*on_new):
+                assert (response.status_code, response.headers["etag"]) == (304, new_etag), attempt
+            for response in await asyncio.gather(*on_old):
+                assert response.status_code == 200, attempt
+                assert response.content == written.content, attempt

@@ -93,22 +93,31 @@ async def watched_response(scope: Scope, headers: Headers, kind: str, key: Hasha
     unavailable: ServiceUnavailable | None = None
     try:
         while True:
-            try:
-                value, tags = await reader.read(kind, key)
+            last = watches.closing or loop_time() >= deadline  # this read answers, whatever it finds
+            # The cache, unproven, may say "still the ETag sent": then wait on. It may be missing a
+            # change not heard yet, but the waiter is registered, so hearing it will wake the waiter
+            # (or the reconcile will). Saying "changed", or the answer itself, takes a proven read.
+            peeked = None if last else reader.peek(kind, key)
+            if peeked is not None and none_match(if_none_match, peeked[0].etag):
                 unavailable = None
-            except NotFound as gone:  # deleted while held
-                return _applied(domain_error_response(scope, gone), wait)
-            except ServiceUnavailable as error:
-                unavailable = error  # the database is away: hold on, and ask again shortly
-            if unavailable is None:
-                if not none_match(if_none_match, value.etag):
-                    held = waiter.etag is not None  # answered at its first read: it was never held
-                    response = conditional_response(value, if_none_match, **page)
-                    return _applied(response, wait) if held else response
-                watches.seen(waiter, value.etag, tags)
-            remaining = deadline - loop_time()
-            if remaining <= 0 or watches.closing:
-                break
+                watches.seen(waiter, peeked[0].etag, peeked[1])
+            else:
+                try:
+                    value, tags = await reader.read(kind, key)
+                    unavailable = None
+                except NotFound as gone:  # deleted while held
+                    return _applied(domain_error_response(scope, gone), wait)
+                except ServiceUnavailable as error:
+                    unavailable = error  # the database is away: hold on, and ask again shortly
+                if unavailable is None:
+                    if not none_match(if_none_match, value.etag):
+                        held = waiter.etag is not None  # answered at its first look: it was never held
+                        response = conditional_response(value, if_none_match, **page)
+                        return _applied(response, wait) if held else response
+                    watches.seen(waiter, value.etag, tags)
+                if last:
+                    break
+            remaining = max(0.0, deadline - loop_time())
             await watches.woken(waiter, remaining if unavailable is None else min(remaining, RETRY_SECONDS))
     finally:
         watches.release(waiter)

@@ -163,6 +163,17 @@ class Reader:
         outcome = await self._batches[kind].load(key)
         return outcome.result(), outcome.tags
 
+    def peek(self, kind: str, key: Hashable) -> tuple[Any, tuple[str, ...]] | None:
+        """What this process's cache holds for `key` of `kind`, without the sync round trip: not a
+        read, since a change committed but not yet heard is missing from it. A held request uses it
+        only to decide to go on waiting (a change it has not heard will wake it when heard, or the
+        reconcile will), never to answer."""
+        listener = self.listener
+        if listener is None or not listener.live:
+            return None
+        cached = self.cache.get((kind, key))
+        return None if cached is None else (cached, self.cache.tags((kind, key)))
+
     async def current_etags(self, keys: list[tuple[str, Hashable]]) -> dict[tuple[str, Hashable], str | None]:
         """The database's current ETag of each (kind, key), None where there is none: one statement
         per kind, whatever the cache holds (the watches' reconcile)."""

@@ -146,6 +146,26 @@ async def test_a_write_by_any_path_is_seen_by_the_next_read_never_the_cached_val
         await reader.stop()
 
 
+async def test_a_peek_shows_what_the_cache_holds_without_a_round_trip_and_nothing_without_a_listener(
+    database, database_url
+):
+    idle = Reader(database, cache_bytes=1 << 20, listen_dsn=database_url)  # not started: never live
+    reader = await listening(Reader(database, cache_bytes=1 << 20, listen_dsn=database_url))
+    try:
+        _, config_id = await create_configuration(database)
+        await reader.listener.synced()
+        assert reader.peek("configuration", config_id) is None  # not read yet
+        value = await reader.configuration(config_id)
+        await idle.configuration(config_id)
+        hits, misses = reader.hits, reader.misses
+
+        assert reader.peek("configuration", config_id) == (value, (config_id,))
+        assert (reader.hits, reader.misses) == (hits, misses)  # a peek is not a read
+        assert idle.peek("configuration", config_id) is None
+    finally:
+        await reader.stop()
+
+
 async def test_without_a_live_listener_every_read_goes_to_the_database(database, database_url):
     reader = Reader(database, cache_bytes=1 << 20, listen_dsn=database_url)  # not started: never live
     _, config_id = await create_configuration(database)
