@@ -1,43 +1,52 @@
-"""What operating features cost GET configuration: each variant is a service of its own beside the
-measured one (metrics on, no access log), measured interleaved round by round."""
+"""What operating features cost GET configuration: each variant is a service of its own, all started
+fresh for this section (the service measured above has served every other scenario by now, and a
+comparison with it measures that history as much as the feature), measured interleaved round by
+round, each run with the workers' CPU time per request beside its throughput."""
 
 import signal
 import statistics
+from functools import partial
 
+from scripts.benchmark.processes import worker_cpu_seconds
 from scripts.benchmark.service import BenchSettings, start_service, warm_up_seconds
-from scripts.benchmark.tools import Measurement, run_wrk
+from scripts.benchmark.tools import Measurement, run_wrk, with_worker_cpu
 from scripts.benchmark.workloads import lua_script, scenarios
 from scripts.ports import free_port
 
+REFERENCE = "metrics off"
 VARIANTS = {
-    "metrics off": {"METRICS_ENABLED": "false"},
+    "metrics on (as served)": {},
+    REFERENCE: {"METRICS_ENABLED": "false"},
     "JSON access log on": {"LOG_LEVEL": "DEBUG", "LOG_FORMAT": "json"},
 }
 
 
-def operating_section(url: str, settings: BenchSettings, base: str) -> dict[str, list[Measurement]]:
-    """GET configuration on the measured service (metrics on, no access log) and on each variant,
-    interleaved round by round."""
+def operating_section(url: str, settings: BenchSettings) -> dict[str, list[Measurement]]:
+    """GET configuration on each variant, `settings.cost_rounds` rounds, interleaved."""
     get = next(s for s in scenarios(settings.applications, settings.configurations) if s.name == "get_configuration")
-    services = {name: (free_port(), overrides) for name, overrides in VARIANTS.items()}
-    started = {name: start_service(url, settings, port, **overrides) for name, (port, overrides) in services.items()}
-    bases = {"metrics on (as measured above)": base} | {
-        name: f"http://127.0.0.1:{port}" for name, (port, _) in services.items()
+    ports = {name: free_port() for name in VARIANTS}
+    started = {
+        name: start_service(url, settings, ports[name], quiet=True, **overrides) for name, overrides in VARIANTS.items()
     }
-    results: dict[str, list[Measurement]] = {name: [] for name in bases}
+    results: dict[str, list[Measurement]] = {name: [] for name in VARIANTS}
     try:
-        for target in bases.values():
+        for name in VARIANTS:
             run_wrk(
-                target,
+                f"http://127.0.0.1:{ports[name]}",
                 lua_script(get, "warm-up"),
                 seconds=warm_up_seconds(get, settings),
                 connections=settings.connections,
             )
-        for round_number in range(settings.rounds):
-            for name, target in bases.items():
+        for round_number in range(settings.cost_rounds):
+            for name, server in started.items():
                 script = lua_script(get, f"operating-{round_number}")
+                target = f"http://127.0.0.1:{ports[name]}"
                 results[name].append(
-                    run_wrk(target, script, seconds=settings.seconds, connections=settings.connections)
+                    with_worker_cpu(
+                        partial(worker_cpu_seconds, server.pid),
+                        settings.seconds,
+                        partial(run_wrk, target, script, seconds=settings.seconds, connections=settings.connections),
+                    )
                 )
     finally:
         for server in started.values():
@@ -47,11 +56,15 @@ def operating_section(url: str, settings: BenchSettings, base: str) -> dict[str,
 
 
 def operating_lines(results: dict[str, list[Measurement]]) -> list[str]:
-    medians = {name: statistics.median(m.requests_per_second for m in runs) for name, runs in results.items()}
-    reference = medians["metrics off"]
+    """Each variant's median throughput and CPU per request, against metrics off."""
+    rps = {name: statistics.median(m.requests_per_second for m in runs) for name, runs in results.items()}
+    cpu = {name: statistics.median(m.worker_cpu_us or 0.0 for m in runs) for name, runs in results.items()}
     lines = []
-    for name, rps in medians.items():
+    for name in results:
         p99 = statistics.median(m.p99_ms for m in results[name])
-        change = f"{rps / reference - 1:+.1%} vs metrics off"
-        lines.append(f"operating: GET configuration, {name}: {rps:,.0f} req/s ({change}), p99 {p99:.1f} ms")
+        lines.append(
+            f"operating: GET configuration, {name}: {rps[name]:,.0f} req/s ({rps[name] / rps[REFERENCE] - 1:+.1%} vs "
+            f"{REFERENCE}), workers' CPU {cpu[name]:.0f} us per request ({cpu[name] / cpu[REFERENCE] - 1:+.1%}), "
+            f"p99 {p99:.1f} ms ({len(results[name])} rounds, medians)"
+        )
     return lines

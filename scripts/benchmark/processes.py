@@ -1,5 +1,7 @@
-"""The service's worker processes and their memory, read from /proc (psutil is not a dependency)."""
+"""The service's worker processes, their memory and CPU time, read from /proc (psutil is not a
+dependency)."""
 
+import os
 from contextlib import suppress
 from pathlib import Path
 
@@ -31,3 +33,18 @@ def worker_memory_mb(parent: int) -> list[float]:
     its own process)."""
     workers = worker_pids(parent)
     return sorted(rss_mb(pid) for pid in workers) if workers else [rss_mb(parent)]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time `pid` has used (fields 14 and 15 of /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def worker_cpu_seconds(parent: int) -> float:
+    """The CPU time of all the service's workers together (of `parent` when it has none)."""
+    total = 0.0
+    for pid in worker_pids(parent) or [parent]:
+        with suppress(OSError):
+            total += cpu_seconds(pid)
+    return total

@@ -37,7 +37,13 @@ def watch_section(url: str, settings: BenchSettings, port: int, server_pid: int)
     report = asyncio.run(watch_scenario.delays_and_memory(port, url, server_pid, settings.watchers))
     puts = asyncio.run(
         watch_scenario.put_on_and_off(
-            port, settings.watchers, rounds=settings.rounds, seconds=settings.seconds, connections=settings.connections
+            port,
+            server_pid,
+            settings.watchers,
+            settings.configurations,
+            rounds=settings.cost_rounds,
+            seconds=settings.seconds,
+            connections=settings.connections,
         )
     )
     single_port = free_port()
@@ -106,11 +112,11 @@ def main() -> int:
                 print(f"bench: round {round_number}/{settings.rounds} done", flush=True)
             memory.append(worker_memory_mb(server.pid))
             if not settings.only or "operating" in settings.only:
-                operating = operating_section(url, settings, base)
+                operating = operating_section(url, settings)
                 print("\n".join(operating_lines(operating)), flush=True)
             if not settings.only or "watch" in settings.only:
                 watch = watch_section(url, settings, port, server.pid)
-                print("\n".join(watch_scenario.summary(*watch)), flush=True)
+                print("\n".join(watch_scenario.summary(*watch, configurations=settings.configurations)), flush=True)
         finally:
             etcd.stop()
             server.send_signal(signal.SIGTERM)
@@ -123,7 +129,7 @@ def main() -> int:
     if operating:
         print("\n".join(operating_lines(operating)))
     if watch:
-        print("\n".join(watch_scenario.summary(*watch)))
+        print("\n".join(watch_scenario.summary(*watch, configurations=settings.configurations)))
     report = {
         "when": datetime.now(UTC).isoformat(),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},

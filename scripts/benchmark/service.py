@@ -25,6 +25,9 @@ SELECT_DOCUMENTS = one(CONFIGURATION_FIELDS, "FROM configurations c ORDER BY c.i
 class BenchSettings:
     seconds: float = 5.0
     rounds: int = 3
+    # Rounds of the comparisons of one service with itself changed (metrics on/off, watching on/off):
+    # their differences are a few per cent, this machine's run-to-run noise ten or more.
+    cost_rounds: int = 7
     connections: int = 32
     workers: int = 2
     pool_size: int = 4  # DB_POOL_MAX_SIZE per worker: 2 workers x 4 for 2 cores (see README, Performance)
@@ -41,6 +44,7 @@ class BenchSettings:
         return cls(
             seconds=float(env.get("BENCH_SECONDS", cls.seconds)),
             rounds=int(env.get("BENCH_ROUNDS", cls.rounds)),
+            cost_rounds=int(env.get("BENCH_COST_ROUNDS", cls.cost_rounds)),
             connections=int(env.get("BENCH_CONNECTIONS", cls.connections)),
             workers=int(env.get("BENCH_WORKERS", cls.workers)),
             pool_size=int(env.get("BENCH_POOL_SIZE", cls.pool_size)),
@@ -104,10 +108,13 @@ def service_environment(url: str, settings: BenchSettings, port: int) -> dict[st
     }
 
 
-def start_service(url: str, settings: BenchSettings, port: int, **overrides: str) -> subprocess.Popen:
-    """`make serve` with the bench's settings (and `overrides`), once it accepts connections."""
+def start_service(
+    url: str, settings: BenchSettings, port: int, *, quiet: bool = False, **overrides: str
+) -> subprocess.Popen:
+    """`make serve` with the bench's settings (and `overrides`), once it accepts connections; `quiet`
+    for a variant, whose output (an access log, say) is not the bench's report."""
     env = service_environment(url, settings, port) | overrides
-    output = subprocess.DEVNULL if overrides else None  # a variant's access log is not the bench's report
+    output = subprocess.DEVNULL if quiet else None
     server = subprocess.Popen([sys.executable, "-m", "scripts.serve"], env=env, stdout=output, stderr=output)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

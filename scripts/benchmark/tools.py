@@ -4,7 +4,8 @@ import json
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 WRK_MISSING = (
     "make bench needs wrk, the HTTP load generator, and will not fall back to a slower one: "
@@ -18,6 +19,8 @@ class Measurement:
     p50_ms: float
     p99_ms: float
     errors: int
+    # The service workers' CPU time per request served, where measured (see `with_worker_cpu`).
+    worker_cpu_us: float | None = None
 
 
 def require_wrk() -> str:
@@ -51,3 +54,15 @@ def parse_wrk(output: str) -> Measurement:
         p99_ms=report["p99_us"] / 1000,
         errors=report["socket_errors"] + report["status_errors"],
     )
+
+
+def with_worker_cpu(
+    cpu_seconds: Callable[[], float], seconds: float, measure: Callable[[], Measurement]
+) -> Measurement:
+    """`measure()` (a wrk run of `seconds`), with the workers' CPU time per request over it: a cost
+    that does not depend on how the two cores were shared out during the run, as throughput does."""
+    before = cpu_seconds()
+    measurement = measure()
+    requests = measurement.requests_per_second * seconds
+    used = cpu_seconds() - before
+    return replace(measurement, worker_cpu_us=round(used / requests * 1e6, 1) if requests else None)

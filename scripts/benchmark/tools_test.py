@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from scripts.benchmark.tools import WRK_MISSING, parse_wrk, require_wrk, run_wrk
+from scripts.benchmark.tools import WRK_MISSING, Measurement, parse_wrk, require_wrk, run_wrk, with_worker_cpu
 from scripts.benchmark.workloads import CEILING, etcd_put, etcd_range, lua_script, scenarios
 from test.tools import requires
 
@@ -71,3 +71,11 @@ def test_every_wrk_script_runs_and_reports(stub_url):
 
     assert all(m.requests_per_second > 0 for m in measured)
     assert [m.errors for m in measured] == [0] * len(plan)
+
+
+def test_worker_cpu_is_the_cpu_used_during_the_run_per_request():
+    clock = iter([10.0, 10.5])  # 0.5 s of the workers' CPU over a 5 s run at 1,000 req/s
+
+    measured = with_worker_cpu(lambda: next(clock), 5, lambda: Measurement(1000, 1, 2, 0))
+
+    assert measured == Measurement(1000, 1, 2, 0, worker_cpu_us=100.0)

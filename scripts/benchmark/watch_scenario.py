@@ -3,7 +3,9 @@
 1. 1,000 held requests over both workers (one per configuration), a writer PUTting those
    configurations: the delay from each 2xx to the held response, and the same for writes whose
    notification is lost (SQL with triggers off: only the reconcile finds them); worker RSS.
-2. PUT throughput on those configurations with the watchers on and off, interleaved.
+2. PUT throughput with the watchers held and without, interleaved: PUTs over all configurations
+   (the PUT scenario's workload), and PUTs on the watched ones only (each wakes a held request,
+   whose answer and next request the service then serves too); the workers' CPU per PUT beside.
 3. One process (a second service, WORKERS=1) holding 10,000 requests: its RSS per held request,
    and GET configuration's p99 while they are held against an idle run.
 """
@@ -12,9 +14,10 @@ import asyncio
 import json
 import statistics
 from dataclasses import asdict
+from functools import partial
 
-from scripts.benchmark.processes import worker_memory_mb
-from scripts.benchmark.tools import Measurement, run_wrk
+from scripts.benchmark.processes import worker_cpu_seconds, worker_memory_mb
+from scripts.benchmark.tools import Measurement, run_wrk, with_worker_cpu
 from scripts.benchmark.watching import Watchers, WatchReport, measure_delays, sql_writes
 from scripts.benchmark.workloads import CONFIG_BODY, CONFIG_PREFIX, Scenario, lua_script
 
@@ -62,27 +65,39 @@ async def delays_and_memory(port: int, url: str, server_pid: int, count: int) ->
     return WatchReport(count, delays, lost, idle, held)
 
 
+# The PUT workloads measured with watching on and off: key -> what it says.
+PUT_WORKLOADS = {
+    "all": "PUT over all configurations",
+    "watched": "PUT on the watched configurations only (every write wakes a held request)",
+}
+
+
 async def put_on_and_off(
-    port: int, count: int, *, rounds: int, seconds: float, connections: int
+    port: int, server_pid: int, count: int, configurations: int, *, rounds: int, seconds: float, connections: int
 ) -> dict[str, list[Measurement]]:
-    scenario = put_watched(count)
-    results: dict[str, list[Measurement]] = {"off": [], "on": []}
+    """PUT throughput (and the workers' CPU per PUT) with `count` requests held and with none,
+    interleaved round by round, for each of PUT_WORKLOADS: "<workload> off" and "<workload> on"."""
+    chosen = {"all": put_watched(configurations), "watched": put_watched(count)}
+    results: dict[str, list[Measurement]] = {f"{w} {mode}": [] for w in chosen for mode in ("off", "on")}
     for round_number in range(rounds):
-        for mode in ("off", "on"):
-            watchers = Watchers(HOST, port, paths(count), count) if mode == "on" else None
-            if watchers is not None:
-                await watchers.start()
-                await watchers.wait_held()
-            try:
-                script = lua_script(scenario, f"watch-{mode}-{round_number}")
-                results[mode].append(
-                    await asyncio.to_thread(
-                        run_wrk, f"http://{HOST}:{port}", script, seconds=seconds, connections=connections
-                    )
-                )
-            finally:
+        for workload, scenario in chosen.items():
+            for mode in ("off", "on"):
+                watchers = Watchers(HOST, port, paths(count), count) if mode == "on" else None
                 if watchers is not None:
-                    await watchers.stop()
+                    await watchers.start()
+                    await watchers.wait_held()
+                try:
+                    script = lua_script(scenario, f"watch-{workload}-{mode}-{round_number}")
+                    measured = await asyncio.to_thread(
+                        with_worker_cpu,
+                        partial(worker_cpu_seconds, server_pid),
+                        seconds,
+                        partial(run_wrk, f"http://{HOST}:{port}", script, seconds=seconds, connections=connections),
+                    )
+                    results[f"{workload} {mode}"].append(measured)
+                finally:
+                    if watchers is not None:
+                        await watchers.stop()
     return results
 
 
@@ -112,14 +127,28 @@ async def one_process(
     }
 
 
-def summary(report: WatchReport, puts: dict[str, list[Measurement]], single: dict) -> list[str]:
-    off = statistics.median(m.requests_per_second for m in puts["off"])
-    on = statistics.median(m.requests_per_second for m in puts["on"])
+def put_lines(puts: dict[str, list[Measurement]], configurations: int, held: int) -> list[str]:
+    lines = []
+    for workload, what in PUT_WORKLOADS.items():
+        off, on = puts[f"{workload} off"], puts[f"{workload} on"]
+        rps_off = statistics.median(m.requests_per_second for m in off)
+        rps_on = statistics.median(m.requests_per_second for m in on)
+        cpu_off = statistics.median(m.worker_cpu_us or 0.0 for m in off)
+        cpu_on = statistics.median(m.worker_cpu_us or 0.0 for m in on)
+        scope = f" ({configurations:,})" if workload == "all" else f" ({held:,})"
+        lines.append(
+            f"watch: {what}{scope}, {held:,} held vs none: {rps_on:,.0f} vs {rps_off:,.0f} req/s "
+            f"({(rps_on / rps_off - 1) * 100:+.1f}%; target: a drop of no more than 10%), workers' CPU "
+            f"{cpu_on:.0f} vs {cpu_off:.0f} us per PUT ({cpu_on - cpu_off:+.0f} us; {len(on)} rounds, medians)"
+        )
+    return lines
+
+
+def summary(report: WatchReport, puts: dict[str, list[Measurement]], single: dict, *, configurations: int) -> list[str]:
     idle, busy = single["get_idle"], single["get_held"]
     return [
         *report.lines(),
-        f"watch: PUT on the watched configurations, watching off {off:,.0f} req/s, on {on:,.0f} req/s "
-        f"({(on / off - 1) * 100:+.1f}%; target: a drop of no more than 10%)",
+        *put_lines(puts, configurations, report.held),
         f"watch: one process holding {single['held']:,}: RSS {single['rss_idle_mb']} -> {single['rss_held_mb']} MB, "
         f"{single['kb_per_held']} KB per held request (goal ≤ 10); GET configuration p99 {idle['p99_ms']:.1f} ms idle, "
         f"{busy['p99_ms']:.1f} ms while held ({busy['p99_ms'] / idle['p99_ms']:.2f}x; target ≤ 2x), "
