@@ -1,6 +1,10 @@
+import asyncio
+
+import pytest
+from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from configsvc.metrics import Metrics, forget_dead_processes, outcome, prepare_multiprocess_directory
+from configsvc.metrics import BUCKETS, Metrics, forget_dead_processes, outcome, prepare_multiprocess_directory
 
 
 def samples(metrics: Metrics) -> dict[tuple, float]:
@@ -36,6 +40,41 @@ def test_requests_are_counted_by_method_route_and_exact_status():
         ]
         == 1
     )
+
+
+def test_observations_written_together_read_exactly_as_the_library_observing_each_would():
+    durations = [0.0001, 0.0005, 0.00050001, 0.0007, 0.001, 0.003, 0.5, 9.99, 10.0, 12.5] * 3
+    metrics = Metrics(version="0.1.0", schema_version="3")
+    reference = CollectorRegistry()
+    histogram = Histogram("http_server_request_duration_seconds", "h", ["method", "route", "status"],
+                          buckets=BUCKETS, registry=reference)  # fmt: skip
+    for seconds in durations:
+        metrics.observe_request("GET", "/r", 200, seconds)
+        histogram.labels("GET", "/r", "200").observe(seconds)
+
+    def requests(text: bytes) -> list[str]:
+        lines = text.decode().splitlines()
+        return [
+            line for line in lines if line.startswith("http_server_request_duration_seconds") and "_created" not in line
+        ]
+
+    assert requests(metrics.render()) == requests(generate_latest(reference))
+
+
+@pytest.mark.anyio
+async def test_in_an_event_loop_requests_are_written_at_the_end_of_the_turn_and_before_a_scrape():
+    metrics = Metrics(version="0.1.0", schema_version="3")
+    child = metrics.requests.labels("GET", "/r", "200")
+
+    for _ in range(5):
+        metrics.observe_request("GET", "/r", 200, 0.002)
+    assert child._sum.get() == 0  # not yet: the turn has not ended
+    await asyncio.sleep(0)
+    assert round(child._sum.get(), 6) == 0.01
+
+    metrics.observe_request("GET", "/r", 200, 0.002)
+    count = ("http_server_request_duration_seconds_count", (("method", "GET"), ("route", "/r"), ("status", "200")))
+    assert samples(metrics)[count] == 6  # a scrape writes out what is pending first
 
 
 def test_writes_are_counted_by_resource_operation_and_outcome():
