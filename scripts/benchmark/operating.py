@@ -22,7 +22,8 @@ VARIANTS = {
 
 
 def operating_section(url: str, settings: BenchSettings) -> dict[str, list[Measurement]]:
-    """GET configuration on each variant, `settings.cost_rounds` rounds, interleaved."""
+    """GET configuration on each variant, `settings.cost_rounds` rounds, interleaved, the order
+    rotated from round to round so that no variant always runs first, or after the same one."""
     get = next(s for s in scenarios(settings.applications, settings.configurations) if s.name == "get_configuration")
     ports = {name: free_port() for name in VARIANTS}
     started = {
@@ -38,7 +39,10 @@ def operating_section(url: str, settings: BenchSettings) -> dict[str, list[Measu
                 connections=settings.connections,
             )
         for round_number in range(settings.cost_rounds):
-            for name, server in started.items():
+            names = list(started)
+            shift = round_number % len(names)  # each variant takes each place in the round in turn
+            for name in names[shift:] + names[:shift]:
+                server = started[name]
                 script = lua_script(get, f"operating-{round_number}")
                 target = f"http://127.0.0.1:{ports[name]}"
                 results[name].append(

@@ -81,7 +81,7 @@ async def put_on_and_off(
     results: dict[str, list[Measurement]] = {f"{w} {mode}": [] for w in chosen for mode in ("off", "on")}
     for round_number in range(rounds):
         for workload, scenario in chosen.items():
-            for mode in ("off", "on"):
+            for mode in ("off", "on") if round_number % 2 == 0 else ("on", "off"):
                 watchers = Watchers(HOST, port, paths(count), count) if mode == "on" else None
                 if watchers is not None:
                     await watchers.start()
