@@ -146,19 +146,17 @@ class Reader:
     async def read(self, kind: str, key: Hashable) -> tuple[Any, tuple[str, ...]]:
         """The current value of `key` of `kind` (see `VIEWS`), with the tags whose change makes it
         stale; NotFound raised if there is none."""
-        listener = self.listener
-        if listener is not None and listener.live:
-            cached = self.cache.get((kind, key))
-            if cached is not None:
-                try:
-                    await listener.synced()
-                except ListenerDown:
-                    pass  # nothing provable from memory: ask the database
-                else:
-                    cached = self.cache.get((kind, key))  # the round trip may have evicted it
-                    if cached is not None:
-                        self.hits += 1
-                        return cached, self.cache.tags((kind, key))
+        if self.peek(kind, key) is not None:
+            assert self.listener is not None  # a peek finds nothing without a live listener
+            try:
+                await self.listener.synced()
+            except ListenerDown:
+                pass  # nothing provable from memory: ask the database
+            else:
+                cached = self.peek(kind, key)  # the round trip may have evicted it
+                if cached is not None:
+                    self.hits += 1
+                    return cached
         self.misses += 1
         outcome = await self._batches[kind].load(key)
         return outcome.result(), outcome.tags
