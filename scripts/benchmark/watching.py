@@ -148,7 +148,8 @@ async def measure_delays(
     host: str, port: int, watchers: Watchers, paths: list[str], bodies: dict[str, bytes], *, writes: int, gap: float
 ) -> Delays:
     """PUT `writes` times (one path after another, `gap` seconds apart); for every watcher of the
-    written path, the delay from the PUT's 2xx to its held response with the new ETag."""
+    written path, the delay from the PUT's 2xx to its held response with the new ETag (below zero
+    when the held response was read first: the service may send it before the PUT's own)."""
     acknowledged: list[tuple[str, str, float]] = []
     watchers_per_path = max(1, watchers._count // len(paths))
     errors = 0

@@ -46,4 +46,6 @@ async def test_watchers_follow_their_configuration_and_the_delays_are_measured(d
         await serving
 
     assert (delays.writes, delays.answered, delays.expected, delays.errors) == (4, 8, 8, 0)
-    assert 0 <= delays.median_ms < 500
+    # A held response may be read before the writer has read its own 2xx (both are on this loop, and
+    # the service may send the held one first): a delay of a few milliseconds below zero is real.
+    assert -50 < delays.median_ms < 500
