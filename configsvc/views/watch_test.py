@@ -41,39 +41,6 @@ async def test_a_wake_up_that_comes_before_the_wait_is_not_lost(reader):
     assert not await watches.woken(waiter, 0.05)  # used up
 
 
-async def test_a_wake_up_during_the_wait_ends_it_at_once(reader):
-    watches = watches_of(reader)
-    waiter = watches.hold("configuration", "A", '"1"', ("A",))
-    asyncio.get_running_loop().call_later(0.01, reader._notified, "c:A:APP")
-
-    started = asyncio.get_running_loop().time()
-    assert await watches.woken(waiter, 5)
-    assert asyncio.get_running_loop().time() - started < 1
-
-
-async def test_a_wake_up_between_the_time_out_and_the_resumption_is_not_lost(reader):
-    watches = watches_of(reader)
-    waiter = watches.hold("configuration", "A", '"1"', ("A",))
-    loop = asyncio.get_running_loop()
-    # Both due in the same turn: the timer resolves the wait, then the hint comes before it resumes.
-    loop.call_later(0.02, lambda: loop.call_soon(waiter.wake))
-
-    assert await watches.woken(waiter, 0.02)
-
-
-async def test_a_cancelled_wait_leaves_a_waiter_that_can_still_be_woken(reader):
-    watches = watches_of(reader)
-    waiter = watches.hold("configuration", "A", '"1"', ("A",))
-    waiting = asyncio.ensure_future(watches.woken(waiter, 5))
-    await asyncio.sleep(0)
-    waiting.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await waiting
-
-    waiter.wake()  # no future to resolve any more: kept as a hint
-    assert await watches.woken(waiter, 0.05)
-
-
 async def test_a_reset_wakes_everyone_and_tags_follow_what_was_last_seen(reader):
     watches = watches_of(reader)
     waiter = watches.hold("by_name", ("app", "c"), '"1"', ("APP", "OLD"))
