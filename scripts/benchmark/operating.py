@@ -15,7 +15,7 @@ from functools import partial
 
 from scripts.benchmark.processes import worker_cpu_seconds
 from scripts.benchmark.service import BenchSettings, start_service, warm_up_seconds
-from scripts.benchmark.tools import Measurement, run_wrk, with_worker_cpu
+from scripts.benchmark.tools import Measurement, run_wrk
 from scripts.benchmark.workloads import Scenario, lua_script, scenarios
 from scripts.ports import free_port
 
@@ -63,12 +63,9 @@ def _measure(
             for name in order[shift:] + order[:shift]:
                 script = lua_script(get, f"operating-{len(results[name])}")
                 target = f"http://127.0.0.1:{ports[name]}"
+                cpu = partial(worker_cpu_seconds, started[name].pid)
                 results[name].append(
-                    with_worker_cpu(
-                        partial(worker_cpu_seconds, started[name].pid),
-                        settings.seconds,
-                        partial(run_wrk, target, script, seconds=settings.seconds, connections=settings.connections),
-                    )
+                    run_wrk(target, script, seconds=settings.seconds, connections=settings.connections, cpu_seconds=cpu)
                 )
     finally:
         for server in started.values():

@@ -6,6 +6,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 WRK_MISSING = (
     "make bench needs wrk, the HTTP load generator, and will not fall back to a slower one: "
@@ -30,7 +31,19 @@ def require_wrk() -> str:
     return path
 
 
-def run_wrk(base_url: str, lua: str, *, seconds: float, connections: int, threads: int = 1) -> Measurement:
+def run_wrk(
+    base_url: str,
+    lua: str,
+    *,
+    seconds: float,
+    connections: int,
+    threads: int = 1,
+    cpu_seconds: Callable[[], float] | None = None,
+) -> Measurement:
+    """wrk against `base_url`; with `cpu_seconds` (the service's CPU clock), its CPU per request too."""
+    if cpu_seconds is not None:
+        run = partial(run_wrk, base_url, lua, seconds=seconds, connections=connections, threads=threads)
+        return with_worker_cpu(cpu_seconds, seconds, run)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete_on_close=False) as script:
         script.write(lua)
         script.close()

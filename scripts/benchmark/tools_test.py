@@ -79,3 +79,14 @@ def test_worker_cpu_is_the_cpu_used_during_the_run_per_request():
     measured = with_worker_cpu(lambda: next(clock), 5, lambda: Measurement(1000, 1, 2, 0))
 
     assert measured == Measurement(1000, 1, 2, 0, worker_cpu_us=100.0)
+
+
+@requires("wrk")
+def test_given_the_service_clock_wrk_reports_its_cpu_per_request(stub_url):
+    clock = iter([3.0, 4.0])  # one CPU second over the run
+
+    measured = run_wrk(stub_url, lua_script(CEILING, "test"), seconds=1, connections=2, cpu_seconds=lambda: next(clock))
+
+    requests = measured.requests_per_second * 1
+    assert requests > 0
+    assert measured.worker_cpu_us == round(1 / requests * 1e6, 1)

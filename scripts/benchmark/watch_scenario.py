@@ -17,7 +17,7 @@ from dataclasses import asdict
 from functools import partial
 
 from scripts.benchmark.processes import worker_cpu_seconds, worker_memory_mb
-from scripts.benchmark.tools import Measurement, run_wrk, with_worker_cpu
+from scripts.benchmark.tools import Measurement, run_wrk
 from scripts.benchmark.watching import Watchers, WatchReport, measure_delays, sql_writes
 from scripts.benchmark.workloads import CONFIG_BODY, CONFIG_PREFIX, Scenario, lua_script
 
@@ -89,10 +89,12 @@ async def put_on_and_off(
                 try:
                     script = lua_script(scenario, f"watch-{workload}-{mode}-{round_number}")
                     measured = await asyncio.to_thread(
-                        with_worker_cpu,
-                        partial(worker_cpu_seconds, server_pid),
-                        seconds,
-                        partial(run_wrk, f"http://{HOST}:{port}", script, seconds=seconds, connections=connections),
+                        run_wrk,
+                        f"http://{HOST}:{port}",
+                        script,
+                        seconds=seconds,
+                        connections=connections,
+                        cpu_seconds=partial(worker_cpu_seconds, server_pid),
                     )
                     results[f"{workload} {mode}"].append(measured)
                 finally:
