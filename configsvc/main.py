@@ -65,6 +65,7 @@ def create_app(settings: Settings, *, database: Database | None = None, access_l
             cache_bytes=settings.read_cache_bytes,
             listen_dsn=settings.database_url or None,
             statement_timeout_ms=settings.db_statement_timeout_ms,
+            loop_reads=True,
         )
         await reader.start(wait_seconds=settings.db_lease_timeout_seconds)
         app.state.reader = reader

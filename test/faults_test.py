@@ -41,10 +41,15 @@ async def test_pool_exhaustion_gives_only_2xx_or_prompt_503s(database_url):
     async with app_client(app) as client:
         database = app.state.database
 
-        # Every connection held elsewhere: all 100 wait out the lease timeout, then 503.
+        # Every connection held elsewhere (the reads' loop connection too): all 100 wait out the
+        # lease timeout, then 503.
+        loop_reads = app.state.reader.loop_reads
         async with AsyncExitStack() as held:
             for _ in range(2):
                 await held.enter_async_context(database.lease())
+            lent = loop_reads.claim()
+            assert lent is not None
+            held.callback(loop_reads.give_back, lent)
             results = await asyncio.gather(*(timed(client.get(APPS)) for _ in range(100)))
         for response, elapsed in results:
             assert_unavailable(response)

@@ -1,7 +1,7 @@
-"""Reads of one kind arriving together share one lease, one executor hop and (where the SQL allows)
-one statement: the DataLoader pattern.
+"""Reads of one kind arriving together share one connection (the loop read connection, or a pooled
+one: `db/loop_reads.py`) and, where the SQL allows, one statement: the DataLoader pattern.
 
-A batch stays open while it waits for a pooled connection, and is sealed when it gets one, before
+A batch stays open while it waits for a connection, and is sealed when it gets one, before
 its statement is sent: every read in it arrived before the statement, so the statement's snapshot
 holds every write acknowledged before any of them. A read arriving later joins the next batch.
 Reads of the same key in one batch share its answer.
@@ -9,12 +9,19 @@ Reads of the same key in one batch share its answer.
 
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
 
-from configsvc.db.pool import Database
-from configsvc.db.session import Session
 from configsvc.views.outcome import Outcome
 
-type View[K] = Callable[[Session, list[K]], Awaitable[dict[K, Outcome]]]
+# A view is given a session with `fetch_one` and `fetch_all` (a pooled Session, or a LoopSession).
+type View[K] = Callable[[Any, list[K]], Awaitable[dict[K, Outcome]]]
+
+
+class Sessions(Protocol):
+    """Where batches get their connection: a `Database`, or `db.loop_reads.ReadSessions`."""
+
+    def lease(self, *, autocommit: bool) -> AbstractAsyncContextManager[Any]: ...
 
 
 class Batches[K: Hashable, T]:
@@ -23,14 +30,14 @@ class Batches[K: Hashable, T]:
 
     def __init__(
         self,
-        database: Database,
+        sessions: Sessions,
         view: View[K],
         *,
         begin: Callable[[], T],
         finish: Callable[[T, dict[K, Outcome]], None],
         abandon: Callable[[T], None],
     ) -> None:
-        self._database = database
+        self._sessions = sessions
         self._view = view
         self._begin = begin
         self._finish = finish
@@ -53,7 +60,7 @@ class Batches[K: Hashable, T]:
     async def _flush(self) -> None:
         batch: dict[K, asyncio.Future[Outcome]] | None = None
         try:
-            async with self._database.lease(autocommit=True) as session:
+            async with self._sessions.lease(autocommit=True) as session:
                 batch, self._open = self._open or {}, None
                 ticket = self._begin()
                 try:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from configsvc.db.listener import Listener, ListenerDown
+from configsvc.db.loop_reads import LoopReads, ReadSessions
 from configsvc.db.pool import Database
 from configsvc.representations import Page, Representation
 from configsvc.views import applications, configurations, etags, health
@@ -67,19 +68,36 @@ def tags_of(payload: str) -> tuple[str, ...] | None:
 
 class Reader:
     def __init__(
-        self, database: Database, *, cache_bytes: int, listen_dsn: str | None, statement_timeout_ms: int = 5000
+        self,
+        database: Database,
+        *,
+        cache_bytes: int,
+        listen_dsn: str | None,
+        statement_timeout_ms: int = 5000,
+        loop_reads: bool = False,
     ) -> None:
+        """With `loop_reads` (and a `listen_dsn`), reads run on a connection of the event loop's
+        own whenever it is free (`db/loop_reads.py`), on the pool otherwise."""
         self._database = database
         self.cache = ReadCache(cache_bytes)
         self.hits = 0
         self.misses = 0
         self._subscribers: list[Subscriber] = []
         self.listener: Listener | None = None
+        self.loop_reads: LoopReads | None = None
         if listen_dsn is not None:
             loop_executor = database.executor
 
             async def run_blocking(work: Callable[[], Any]) -> Any:
                 return await asyncio.get_running_loop().run_in_executor(loop_executor, work)
+
+            if loop_reads:
+                self.loop_reads = LoopReads(
+                    listen_dsn,
+                    run_blocking=run_blocking,
+                    timeout=database.call_timeout,
+                    statement_timeout_ms=statement_timeout_ms,
+                )
 
             self.listener = Listener(
                 listen_dsn,
@@ -90,9 +108,10 @@ class Reader:
                 statement_timeout_ms=statement_timeout_ms,
             )
         self._batches: dict[str, Batches] = {}
+        sessions = ReadSessions(database, self.loop_reads)
         for kind, view in VIEWS.items():
             self._batches[kind] = Batches(
-                database, view, begin=self._begin, finish=self._finisher(kind), abandon=self._abandon
+                sessions, view, begin=self._begin, finish=self._finisher(kind), abandon=self._abandon
             )
 
     async def start(self, *, wait_seconds: float = 0) -> None:
@@ -102,10 +121,14 @@ class Reader:
             self.listener.start()
             if wait_seconds:
                 await self.listener.wait_live(wait_seconds)
+        if self.loop_reads is not None:
+            await self.loop_reads.wait_connected(wait_seconds if self.listening else 0)
 
     async def stop(self) -> None:
         if self.listener is not None:
             await self.listener.stop()
+        if self.loop_reads is not None:
+            await self.loop_reads.close()
 
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)

@@ -109,6 +109,25 @@ async def test_every_read_reflects_the_writes_committed_before_it(database):
         await reader.configuration(str(ULID()))
 
 
+async def test_uncached_reads_run_on_the_loop_connection_and_each_reflects_every_write_before_it(
+    database, database_url
+):
+    """Nothing cached (cache_bytes=0): every read is a statement, on the loop connection when free."""
+    reader = await listening(Reader(database, cache_bytes=0, listen_dsn=database_url, loop_reads=True))
+    try:
+        assert reader.loop_reads is not None
+        assert reader.loop_reads.connected
+        _, config_id = await create_configuration(database)
+        before = reader.loop_reads.statements
+        for n in range(50):
+            sql(database_url, "UPDATE configurations SET name = %s WHERE id = %s", (f"n{n}", config_id))
+            assert (await reader.configuration(config_id)).json()["name"] == f"n{n}"
+        assert reader.loop_reads.statements - before == 50
+    finally:
+        await reader.stop()
+    assert not reader.loop_reads.connected  # closed with the reader
+
+
 async def test_a_repeated_read_is_served_from_memory_once_it_is_provably_current(database, database_url):
     reader = await listening(Reader(database, cache_bytes=1 << 20, listen_dsn=database_url))
     try:
