@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from configsvc.embedded_postgres import embedded_postgres
 from scripts.benchmark import watch_scenario
 from scripts.benchmark.etcd import Etcd, require_etcd
-from scripts.benchmark.operating import operating_lines, operating_section
+from scripts.benchmark.operating import metrics_cost, operating_lines, operating_section
 from scripts.benchmark.processes import worker_memory_mb
 from scripts.benchmark.report import format_table, summarise
 from scripts.benchmark.service import (
@@ -140,6 +140,7 @@ def main() -> int:
         "table": table,
         "watch": watch_scenario.as_json(*watch) if watch else None,
         "operating": {name: [asdict(m) for m in runs] for name, runs in operating.items()} if operating else None,
+        "operating_summary": asdict(metrics_cost(operating)) if operating else None,
     }
     path = out_dir / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     path.write_text(json.dumps(report, indent=2))
