@@ -1,8 +1,9 @@
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from scripts.benchmark.processes import cpu_seconds, rss_mb, worker_cpu_seconds, worker_memory_mb, worker_pids
 
@@ -16,15 +17,20 @@ def parent_of_one_worker(target: str, args: str) -> Iterator[int]:
         "time.sleep(5)"
     )
     parent = subprocess.Popen([sys.executable, "-c", code])
+    children: list[int] = []
     try:
         for _ in range(50):
-            if worker_pids(parent.pid):
+            if children := worker_pids(parent.pid):
                 break
             subprocess.run(["sleep", "0.1"], check=True)
         yield parent.pid
     finally:
+        children = worker_pids(parent.pid) or children
         parent.kill()
         parent.wait()
+        for child in children:  # orphaned, a spinning child would go on loading the machine
+            with suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
 
 
 def test_worker_pids_finds_spawned_children_and_rss_is_read_from_proc():
