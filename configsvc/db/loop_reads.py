@@ -74,6 +74,8 @@ class LoopSession:
 
     async def _run(self, statement: Statement, params: object) -> Any:
         conn = self.connection
+        if self.broken:  # an earlier statement's state is unknown: never send another after it
+            raise DatabaseUnavailable("the database connection failed")
         # psycopg2 holds an asynchronous query's cursor weakly: this reference keeps it for the query.
         cursor = conn.cursor(cursor_factory=RealDictCursor)
         try:
@@ -114,7 +116,7 @@ class LoopReads:
         timeout: float,
         statement_timeout_ms: int,
     ) -> None:
-        self.statements = 0  # run on it (the tests and the bench look)
+        self.lendings = 0  # batches it was lent to (the tests look)
         self._dsn = dsn
         self._run_blocking = run_blocking
         self._timeout = timeout
@@ -142,7 +144,7 @@ class LoopReads:
             self._connect_soon()
             return None
         self._lent = True
-        self.statements += 1
+        self.lendings += 1
         return LoopSession(conn, timeout=self._timeout)
 
     def give_back(self, session: LoopSession) -> None:
@@ -153,7 +155,8 @@ class LoopReads:
 
     async def wait_connected(self, seconds: float) -> bool:
         """Start connecting and wait up to `seconds` for it (start-up, tests); whether it is."""
-        self._connect_soon()
+        if not self.connected:
+            self._connect_soon()
         if self._connecting is not None:
             try:
                 async with asyncio.timeout(seconds):
@@ -186,11 +189,11 @@ class LoopReads:
             except BaseException:
                 conn.close()
                 raise
-            if self._closed:
+            if self._closed or self.connected:  # closed meanwhile, or one was opened meanwhile
                 conn.close()
             else:
                 self._conn = conn
-        except (psycopg2.Error, OSError, TimeoutError) as error:
+        except Exception as error:  # psycopg2.Error, OSError, TimeoutError; any other: retried later too
             self._retry_at = asyncio.get_running_loop().time() + RETRY_SECONDS
             log.debug("the loop read connection could not connect (reads use the pool): %s", error)
         finally:

@@ -41,6 +41,10 @@ async def test_a_read_gives_rows_as_dicts_and_prepares_a_statement_once_per_conn
         assert again is not None
         assert again.connection is session.connection  # kept, not reopened
         reads.give_back(again)
+        assert await reads.wait_connected(1)
+        third = reads.claim()
+        assert third.connection is session.connection  # a second start opens none
+        reads.give_back(third)
     finally:
         await reads.close()
 
@@ -127,6 +131,8 @@ async def test_a_statement_cancelled_in_flight_or_timed_out_costs_the_connection
         with pytest.raises(asyncio.CancelledError):
             await task
         assert session.broken
+        with pytest.raises(DatabaseUnavailable):  # nothing more is sent after a statement cut short
+            await session.fetch_one(ECHO, {"n": 5})
         reads.give_back(session)
         assert not reads.connected
     finally:

@@ -118,11 +118,11 @@ async def test_uncached_reads_run_on_the_loop_connection_and_each_reflects_every
         assert reader.loop_reads is not None
         assert reader.loop_reads.connected
         _, config_id = await create_configuration(database)
-        before = reader.loop_reads.statements
+        before = reader.loop_reads.lendings
         for n in range(50):
             sql(database_url, "UPDATE configurations SET name = %s WHERE id = %s", (f"n{n}", config_id))
             assert (await reader.configuration(config_id)).json()["name"] == f"n{n}"
-        assert reader.loop_reads.statements - before == 50
+        assert reader.loop_reads.lendings - before == 50  # one batch each
     finally:
         await reader.stop()
     assert not reader.loop_reads.connected  # closed with the reader
