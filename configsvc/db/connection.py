@@ -1,13 +1,30 @@
-"""The pool's connections: what each remembers, and how to tell a broken one without a round trip."""
+"""The service's connections: how each is opened, what a pooled one remembers, how to tell a broken
+one without a round trip, and how an asynchronous one is driven by the event loop."""
 
+import asyncio
 import select
 from typing import Any
 
 import psycopg2
-from psycopg2.extensions import connection
+from psycopg2.extensions import POLL_OK, POLL_READ, POLL_WRITE, connection
 
 # Errors after which a connection's state cannot be trusted: it is closed, not reused.
 CONNECTION_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
+
+
+def connection_parameters(*, statement_timeout_ms: int, connect_timeout: int, application_name: str) -> dict[str, Any]:
+    """psycopg2.connect's keywords for every connection the service opens (pool, listener, loop
+    reads): timestamps rendered in UTC, the statement timeout, and TCP keepalives."""
+    return {
+        "application_name": application_name,
+        "options": f"-c timezone=UTC -c statement_timeout={statement_timeout_ms}",
+        "connect_timeout": connect_timeout,
+        # Over TCP, notice a vanished server within ~25 s even while waiting for a reply.
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+    }
 
 
 class PooledConnection(connection):
@@ -43,3 +60,27 @@ def connection_lost(conn: connection | None, error: BaseException) -> bool:
         return True
     code = getattr(error, "pgcode", None)
     return code is None or code.startswith("08")
+
+
+async def polled(conn: connection) -> None:
+    """Poll an asynchronous connection until its connect or query is done, waiting on the event
+    loop's reader (or writer) callback in between."""
+    loop = asyncio.get_running_loop()
+    while (state := conn.poll()) != POLL_OK:
+        if state not in (POLL_READ, POLL_WRITE):
+            raise psycopg2.OperationalError(f"unexpected poll state {state}")
+        ready = loop.create_future()
+
+        def wake(ready: asyncio.Future[None] = ready) -> None:
+            if not ready.done():  # a level-triggered descriptor may fire again before we resume
+                ready.set_result(None)
+
+        fd = conn.fileno()
+        add, remove = (
+            (loop.add_reader, loop.remove_reader) if state == POLL_READ else (loop.add_writer, loop.remove_writer)
+        )
+        add(fd, wake)
+        try:
+            await ready
+        finally:
+            remove(fd)

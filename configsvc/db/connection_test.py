@@ -1,7 +1,7 @@
 import psycopg2
 import pytest
 
-from configsvc.db.connection import PooledConnection, connection_lost, looks_dead
+from configsvc.db.connection import PooledConnection, connection_lost, connection_parameters, looks_dead, polled
 from test.sql import sql
 
 
@@ -48,3 +48,21 @@ def test_only_connection_errors_can_mean_a_lost_connection(conn):
     assert not connection_lost(conn, psycopg2.errors.UniqueViolation())
     assert not connection_lost(conn, ValueError("not a driver error"))
     assert connection_lost(None, psycopg2.InterfaceError("connection already closed"))
+
+
+@pytest.mark.anyio
+async def test_an_asynchronous_connection_opened_with_the_shared_parameters_is_driven_by_polling(database_url):
+    """Both what every connection of the service is opened with, and the loop's polling of one."""
+    parameters = connection_parameters(statement_timeout_ms=1234, connect_timeout=5, application_name="configsvc-t")
+    conn = psycopg2.connect(database_url, async_=True, **parameters)
+    try:
+        await polled(conn)  # the connect
+        cursor = conn.cursor()
+        cursor.execute(
+            "SELECT current_setting('timezone'), current_setting('statement_timeout'), "
+            "current_setting('application_name'), pg_sleep(0.05)"
+        )
+        await polled(conn)  # the query, answered after a wait on the loop
+        assert cursor.fetchone()[:3] == ("UTC", "1234ms", "configsvc-t")
+    finally:
+        conn.close()

@@ -23,7 +23,9 @@ from typing import Any
 import psycopg2
 import psycopg2.extensions
 from psycopg2 import sql
-from psycopg2.extensions import POLL_OK, POLL_READ, POLL_WRITE, connection
+from psycopg2.extensions import POLL_OK, POLL_WRITE, connection
+
+from configsvc.db.connection import connection_parameters, polled
 
 log = logging.getLogger(__name__)
 
@@ -127,21 +129,13 @@ class Listener:
             attempt += 1
 
     async def _listen(self) -> None:
-        options = f"-c statement_timeout={self._statement_timeout_ms}"
-        conn = await self._run_blocking(
-            lambda: psycopg2.connect(
-                self._dsn,
-                async_=True,
-                # The process id names whose listener a backend is (operators, and the tests, look it up).
-                application_name=f"configsvc-listener-{os.getpid()}",
-                options=options,
-                connect_timeout=max(1, round(self._timeout)),
-                keepalives=1,
-                keepalives_idle=10,
-                keepalives_interval=5,
-                keepalives_count=3,
-            )
+        parameters = connection_parameters(
+            statement_timeout_ms=self._statement_timeout_ms,
+            connect_timeout=max(1, round(self._timeout)),
+            # The process id names whose listener a backend is (operators, and the tests, look it up).
+            application_name=f"configsvc-listener-{os.getpid()}",
         )
+        conn = await self._run_blocking(lambda: psycopg2.connect(self._dsn, async_=True, **parameters))
         self._conn = conn
         async with asyncio.timeout(self._timeout):
             await self._complete(conn)
@@ -160,18 +154,8 @@ class Listener:
         log.info("listening for changes on %s", CHANNEL)
 
     async def _complete(self, conn: connection) -> None:
-        """Poll until the connection (or its query) is done, waiting on the loop in between."""
-        loop = asyncio.get_running_loop()
-        while (state := conn.poll()) != POLL_OK:
-            ready = loop.create_future()
-            add, remove = (
-                (loop.add_reader, loop.remove_reader) if state == POLL_READ else (loop.add_writer, loop.remove_writer)
-            )
-            add(conn.fileno(), ready.set_result, None)
-            try:
-                await ready
-            finally:
-                remove(conn.fileno())
+        """Poll until the connection (or its query) is done, then hand out what it brought."""
+        await polled(conn)
         self._deliver(conn)
 
     def _readable(self) -> None:

@@ -11,7 +11,7 @@ from psycopg2.extensions import TRANSACTION_STATUS_IDLE, TRANSACTION_STATUS_UNKN
 from psycopg2.extras import RealDictCursor
 from psycopg2.pool import PoolError, ThreadedConnectionPool
 
-from configsvc.db.connection import CONNECTION_ERRORS, PooledConnection, looks_dead
+from configsvc.db.connection import CONNECTION_ERRORS, PooledConnection, connection_parameters, looks_dead
 from configsvc.db.session import Session
 from configsvc.errors import DatabaseUnavailable, PoolExhausted
 
@@ -100,15 +100,12 @@ class Database:
             self._max_size,
             self._dsn,
             cursor_factory=RealDictCursor,
-            application_name="configsvc",
-            options=f"-c timezone=UTC -c statement_timeout={self._statement_timeout_ms}",
-            connect_timeout=max(1, math.ceil(self._lease_timeout)),
-            # Over TCP, notice a vanished server within ~25 s even while waiting for a reply.
-            keepalives=1,
-            keepalives_idle=10,
-            keepalives_interval=5,
-            keepalives_count=3,
             connection_factory=self._connection_factory,
+            **connection_parameters(
+                statement_timeout_ms=self._statement_timeout_ms,
+                connect_timeout=max(1, math.ceil(self._lease_timeout)),
+                application_name="configsvc",
+            ),
         )
         # The pool opens `minconn` connections up front, but putconn() also closes every
         # returned connection beyond `minconn`: raising it afterwards keeps up to max_size
