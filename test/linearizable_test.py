@@ -7,12 +7,17 @@ a read served from it must still reflect every write acknowledged before the rea
 import asyncio
 import os
 import signal
+import threading
 import time
 
 import httpx
 import pytest
 
 from scripts.benchmark.processes import worker_pids
+from test import concurrent_clients
+from test.late_signals import LateSignal
+from test.linearizability import check
+from test.postgres import RestartablePostgres
 from test.serving import ServeInstance
 from test.sql import sql
 
@@ -93,6 +98,86 @@ async def test_concurrent_readers_never_see_a_version_older_than_one_acknowledge
     assert len(reads) > 200
     assert len(acknowledged) > 50
     assert stale == []
+
+
+# How many runs, of how many seconds each, the history test makes (`make linearizability`: 50 of 12).
+RUNS = int(os.environ.get("LINEARIZABILITY_RUNS", "1"))
+SECONDS = float(os.environ.get("LINEARIZABILITY_SECONDS", "6"))
+SEED = int(os.environ.get("LINEARIZABILITY_SEED", "31"))
+
+
+def test_histories_of_concurrent_writers_readers_and_watchers_through_two_instances_are_linearizable(two_instances):
+    """The whole read side under load: 4 writers, 6 readers (by id, HEAD, by name, the collection,
+    the application) and 2 watchers, each sequential, every request through the other instance and
+    on a new connection; every operation recorded and checked (test/linearizability.py)."""
+    (a, b), _ = two_instances
+    report = []
+    for run in range(RUNS):
+        target = concurrent_clients.prepare(a.url, f"history-{SEED}-{run}")
+        history = concurrent_clients.run([a.url, b.url], target, seconds=SECONDS, seed=SEED + run)
+        violations = check(history, initial=target.initial)
+        reads = sum(op.kind == "read" and op.version is not None for op in history)
+        writes = sum(op.kind == "write" and op.version is not None for op in history)
+        report.append(f"run {run} (seed {SEED + run}): {reads} reads, {writes} acknowledged writes checked")
+        print(report[-1])
+        assert reads > 500 * SECONDS / 6, report[-1]
+        assert writes > 50 * SECONDS / 6, report[-1]
+        assert [str(v) for v in violations] == [], report[-1]
+
+
+async def test_a_version_the_database_already_answers_is_never_followed_by_an_older_one_from_a_cache(two_instances):
+    """Issue 31's interleaving, forced (test/late_signals.py): a write becomes visible, so a read that
+    goes to the database answers it (here the test's own query stands for a read through another
+    instance), while the writer's backend has not yet signalled the listeners. Every worker of B
+    has the old version cached; a read sent to B now must not answer it."""
+    (a, b), url = two_instances
+    async with httpx.AsyncClient(base_url=a.url) as setup, httpx.AsyncClient(base_url=b.url, timeout=30) as reader:
+        app = (await setup.post(f"{API}/applications", json={"name": "late-signal"})).json()
+        config = (await setup.post(f"{API}/configurations", json={"application_id": app["id"], "name": "c"})).json()
+        path = f"{API}/configurations/{config['id']}"
+        for version in range(2, 6):
+            for _ in range(20):  # both of B's workers (most likely) cache the current version
+                cached = await reader.get(path, headers=fresh_connection())
+                assert cached.json()["version"] == version - 1
+            update = "UPDATE configurations SET version = version + 1, config = %s WHERE id = %s"
+            with LateSignal(url, update, (f'{{"v": {version}}}', config["id"])) as write:
+                query = "SELECT version FROM configurations WHERE id = %s"
+                await asyncio.to_thread(write.wait_visible, query, (config["id"],), version)
+                reads = await asyncio.gather(*(reader.get(path, headers=fresh_connection()) for _ in range(4)))
+            assert [r.json()["version"] for r in reads] == [version] * 4
+
+
+def test_histories_stay_linearizable_through_a_database_restart(tmp_path):
+    """The same mix while PostgreSQL stops for a second and starts again: requests in the outage fail
+    (503, or no answer), held requests wait, and nothing answered before or after is out of order."""
+    postgres = RestartablePostgres(tmp_path)
+    instances = [ServeInstance(postgres.url, DB_STATEMENT_TIMEOUT_MS="2000"), ServeInstance(postgres.url)]
+    try:
+        for instance in instances:
+            instance.wait_ready()
+        target = concurrent_clients.prepare(instances[0].url, "restart")
+
+        def restart() -> None:
+            time.sleep(3 + SECONDS / 3)  # the clients' start-up, then a third of the run
+            postgres.stop()
+            time.sleep(1)
+            postgres.start()
+
+        restarting = threading.Thread(target=restart)
+        restarting.start()
+        history = concurrent_clients.run(
+            [instance.url for instance in instances], target, seconds=SECONDS + 4, seed=SEED
+        )
+        restarting.join()
+    finally:
+        for instance in instances:
+            instance.stop()
+        postgres.close()
+    reads = sum(op.kind == "read" and op.version is not None for op in history)
+    unanswered = sum(op.version is None and op.kind == "read" for op in history)
+    print(f"restart: {reads} reads checked, {unanswered} unanswered")
+    assert reads > 500
+    assert [str(v) for v in check(history, initial=target.initial)] == []
 
 
 def listener_backends(database_url: str, instance: ServeInstance, workers: int = 2) -> list[int]:

@@ -1,9 +1,13 @@
 import asyncio
+import select
 
 import psycopg2
 import pytest
 
-from configsvc.db.listener import CHANNEL, Listener, ListenerDown
+from configsvc.db import listener as listener_module
+from configsvc.db.listener import CHANNEL, Listener, ListenerDown, Snapshot
+from test import late_signals_test
+from test.late_signals import LateSignal
 from test.sql import sql
 
 pytestmark = pytest.mark.anyio
@@ -59,21 +63,73 @@ async def test_a_sync_answered_proves_every_notification_committed_before_it_arr
 
 
 async def test_reads_arriving_while_a_round_trip_is_out_share_the_next(database_url, monkeypatch):
-    monkeypatch.setattr("configsvc.db.listener.SYNC_QUERY", "SELECT pg_sleep(0.05)")  # a slow wire, to see it
+    slow = " FROM pg_sleep(0.05)"  # a slow wire, to see it
+    monkeypatch.setattr("configsvc.db.listener.MARKER", listener_module.MARKER + slow)
+    monkeypatch.setattr("configsvc.db.listener.SNAPSHOT", listener_module.SNAPSHOT + slow)
     listener = await started(database_url, Recording())
-    sent = []
-    send = listener._send_queued
-
-    def counting() -> None:
-        sent.append(1)
-        send()
-
-    listener._send_queued = counting
     try:
         await asyncio.gather(*(listener.synced() for _ in range(50)))
+        assert listener.round_trips == 2  # the first left at once; the 49 that came while it was out share the second
     finally:
         await listener.stop()
-    assert len(sent) == 2  # the first left at once; the 49 that came while it was out share the second
+
+
+async def test_a_sync_hears_a_commit_that_is_visible_before_its_backend_signals_the_listeners(database_url):
+    """Issue 31's interleaving, forced: a write is visible (another reader could have answered it)
+    while a plain listener has not been told; synced() must not return before it is heard."""
+    recording = Recording()
+    listener = await started(database_url, recording)
+    plain = late_signals_test.listening(database_url, CHANNEL)
+    sql(database_url, "CREATE TABLE register (v int); INSERT INTO register VALUES (0)")
+    try:
+        for attempt in range(3):
+            await listener.synced()  # quiet since: the next sync would be a plain round trip
+            update = "UPDATE register SET v = v + 1; SELECT pg_notify('configsvc_changes', 'a:late')"
+            with LateSignal(database_url, update) as write:
+                await asyncio.to_thread(write.wait_visible, "SELECT v FROM register", (), attempt + 1)
+                with plain.cursor() as cursor:
+                    cursor.execute("SELECT 1")
+                # The window is real: a plain round trip on a listener does not hear it yet.
+                assert [n.payload for n in plain.notifies] == [], attempt
+                await listener.synced()
+                assert recording.payloads[-1:] == ["a:late"], attempt
+            await asyncio.to_thread(select.select, [plain], [], [], 5)
+            plain.poll()
+            plain.notifies.clear()
+    finally:
+        plain.close()
+        await listener.stop()
+
+
+async def test_while_nothing_commits_a_sync_is_a_plain_round_trip_and_a_commit_brings_a_marker(database_url):
+    listener = await started(database_url, Recording())
+    conn = notifier(database_url)
+    try:
+        await listener.synced()
+        await listener.synced()  # the first one's own marker was the last thing to commit
+        markers = listener.markers
+        for _ in range(20):
+            await listener.synced()
+        assert listener.markers == markers
+        with conn.cursor() as cursor:
+            for n in range(5):
+                cursor.execute("SELECT pg_notify('elsewhere', 'x')")  # any commit, on any channel
+                await listener.synced()
+                assert listener.markers == markers + n + 1
+    finally:
+        conn.close()
+        await listener.stop()
+
+
+def test_a_snapshot_shows_nothing_new_only_while_no_transaction_but_the_marker_completed():
+    proven = Snapshot("100:105:100,103")
+    assert Snapshot("100:105:100,103").shows_nothing_new_since(proven, 105)
+    assert Snapshot("100:106:100,103").shows_nothing_new_since(proven, 105)  # the marker itself
+    assert Snapshot("100:107:100,103,106").shows_nothing_new_since(proven, 105)  # 106 still running
+    assert not Snapshot("100:107:100,103").shows_nothing_new_since(proven, 105)  # 106 completed
+    assert not Snapshot("100:105:100").shows_nothing_new_since(proven, 105)  # 103 completed
+    assert not Snapshot("104:106:104").shows_nothing_new_since(proven, 105)  # 100 and 103 completed
+    assert not Snapshot("100:900:100,103").shows_nothing_new_since(proven, 105)
 
 
 async def test_a_lost_connection_resets_and_listens_again_by_itself(database_url):
