@@ -6,7 +6,7 @@ RUN := $(UV) run python -m
 # Expanded only when a recipe that needs uv runs, so help, tools and clean work without it.
 NEED_UV = $(if $(shell command -v $(UV) 2>/dev/null),,$(error $(UV) is not installed: install uv (https://docs.astral.sh/uv/getting-started/installation/), then run make again))
 
-.PHONY: help install tools run serve seed migrate migrate-status test fuzz soak bench lint fmt clean
+.PHONY: help install tools run serve seed migrate migrate-status test linearizability failover fuzz soak bench lint fmt clean
 
 help: ## List every target with what it does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,8 +34,15 @@ migrate: install ## Apply pending migrations to the configured database
 migrate-status: install ## List applied and pending migrations
 	$(RUN) scripts.migrate status
 
-test: install ## Run the whole test suite against PostgreSQL 16 (embedded unless TEST_DATABASE_URL is set)
+test: install ## Run the test suite against PostgreSQL 16 (embedded unless TEST_DATABASE_URL is set); make failover runs the rest
 	$(RUN) pytest
+
+linearizability: install ## Check 50 concurrent histories through two serve instances for stale reads (LINEARIZABILITY_RUNS, _SECONDS)
+	LINEARIZABILITY_RUNS=$${LINEARIZABILITY_RUNS:-50} LINEARIZABILITY_SECONDS=$${LINEARIZABILITY_SECONDS:-12} \
+	LINEARIZABILITY_LATE_WRITERS=$${LINEARIZABILITY_LATE_WRITERS:-2} $(RUN) pytest test/linearizable_test.py -k histories_of -s
+
+failover: install ## Kill the primary of a primary/standby pair under load, promote the standby, check nothing acknowledged is lost (FAILOVER_RUNS)
+	FAILOVER_RUNS=$${FAILOVER_RUNS:-1} $(RUN) pytest test/failover_test.py -m failover -s
 
 fuzz: install ## Fuzz the API against its OpenAPI description (schemathesis, fixed seed; FUZZ_EXAMPLES=300)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} $(RUN) pytest test/fuzz_test.py

@@ -18,10 +18,13 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 
 import httpx
+import psycopg2
 
 from test.linearizability import Operation
 
 API = "/api/v1"
+# Temporary tables a late writer drops at commit: a window of some tens of milliseconds (late_signals.py).
+LATE_TEMPORARY_TABLES = 1500
 READS = ("get", "get", "get", "head", "by_name", "by_name", "collection", "application")
 
 
@@ -46,6 +49,10 @@ class Mix:
     watchers: int = 2
     reads: tuple[str, ...] = READS  # what a reader picks from, uniformly
     processes: int = 3
+    # Writers that UPDATE by SQL in a transaction whose notification PostgreSQL signals late
+    # (test/late_signals.py): the window of issue 31, opened on every such write. Needs `database_url`.
+    late_writers: int = 0
+    database_url: str = ""
 
 
 def prepare(url: str, name: str, count: int = 12) -> Target:
@@ -71,14 +78,13 @@ def prepare(url: str, name: str, count: int = 12) -> Target:
 def run(urls: list[str], target: Target, *, seconds: float, seed: int, mix: Mix = Mix()) -> list[Operation]:
     """Run the mix for `seconds` against `urls` and return every operation."""
     roles = ["writer"] * mix.writers + ["reader"] * mix.readers + ["watcher"] * mix.watchers
+    roles += ["late_writer"] * mix.late_writers
     shares: list[list[tuple[str, int]]] = [[] for _ in range(mix.processes)]
     for n, role in enumerate(roles):
         shares[n % mix.processes].append((role, n))
     start = time.monotonic() + 3  # time for the processes to start: then all clients begin together
     with ProcessPoolExecutor(mix.processes, mp_context=get_context("spawn")) as pool:
-        futures = [
-            pool.submit(_process, share, urls, target, start, start + seconds, seed, mix.reads) for share in shares
-        ]
+        futures = [pool.submit(_process, share, urls, target, start, start + seconds, seed, mix) for share in shares]
         return [operation for future in futures for operation in future.result()]
 
 
@@ -89,9 +95,9 @@ def _process(
     start: float,
     deadline: float,
     seed: int,
-    reads: tuple[str, ...],
+    mix: Mix,
 ) -> list[Operation]:
-    return asyncio.run(_clients(share, urls, target, start, deadline, seed, reads))
+    return asyncio.run(_clients(share, urls, target, start, deadline, seed, mix))
 
 
 async def _clients(
@@ -101,7 +107,7 @@ async def _clients(
     start: float,
     deadline: float,
     seed: int,
-    reads: tuple[str, ...],
+    mix: Mix,
 ) -> list[Operation]:
     history: list[Operation] = []
     clients = [
@@ -113,13 +119,13 @@ async def _clients(
         )
         for url in urls
     ]
-    roles = {"writer": _writer, "reader": _reader, "watcher": _watcher}
+    roles = {"writer": _writer, "reader": _reader, "watcher": _watcher, "late_writer": _late_writer}
     try:
         await asyncio.sleep(max(0.0, start - time.monotonic()))
         await asyncio.gather(
             *(
                 roles[role](
-                    Client(clients, random.Random(seed * 1000 + n), f"{role}{n}", history, reads), target, deadline
+                    Client(clients, random.Random(seed * 1000 + n), f"{role}{n}", history, mix), target, deadline
                 )
                 for role, n in share
             )
@@ -138,7 +144,7 @@ class Client:
     rng: random.Random
     name: str
     history: list[Operation]
-    reads: tuple[str, ...] = READS
+    mix: Mix
     sent: int = 0
 
     def next_instance(self) -> tuple[httpx.AsyncClient, str]:
@@ -182,7 +188,7 @@ async def _reader(client: Client, target: Target, deadline: float) -> None:
     ids = sorted(target.configurations)
     while time.monotonic() < deadline:
         id = client.rng.choice(ids)
-        how = client.rng.choice(client.reads)
+        how = client.rng.choice(client.mix.reads)
         if how == "get":
             sent, answered, response, where = await client.request("GET", f"{API}/configurations/{id}")
             if response is not None and response.status_code == 200:
@@ -242,3 +248,32 @@ async def _watcher(client: Client, target: Target, deadline: float) -> None:
             client.history.append(Operation(id, "read", sent, answered, version, what))
         elif response.status_code == 304:
             client.history.append(Operation(id, "read", sent, answered, etag_version(response), what))
+
+
+async def _late_writer(client: Client, target: Target, deadline: float) -> None:
+    """UPDATEs a configuration by SQL in a transaction that drops temporary tables at commit: its
+    new version is visible to every reader some milliseconds before any listener is signalled."""
+    ids = sorted(target.configurations)
+    update = "UPDATE configurations SET version = version + 1, config = %s WHERE id = %s RETURNING version"
+    while time.monotonic() < deadline:
+        id = client.rng.choice(ids)
+        sent = time.monotonic()
+        version = await asyncio.to_thread(
+            _write_late, client.mix.database_url, update, (json.dumps({"late": True}), id)
+        )
+        client.history.append(Operation(id, "write", sent, time.monotonic(), version, f"late SQL {client.name}"))
+        client.history.append(Operation(target.seq_key, "write", sent, None, None, f"late SQL {client.name}"))
+
+
+def _write_late(dsn: str, update: str, params: tuple) -> int:
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn.cursor() as cursor:
+            for n in range(LATE_TEMPORARY_TABLES):
+                cursor.execute(f"CREATE TEMPORARY TABLE late_{n} (x int) ON COMMIT DROP")
+            cursor.execute(update, params)
+            version = cursor.fetchone()[0]
+        conn.commit()
+        return version
+    finally:
+        conn.close()

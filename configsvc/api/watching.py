@@ -18,8 +18,10 @@ from starlette.types import Scope
 from configsvc.api.conditions import IF_NONE_MATCH, IF_NONE_MATCH_PARAMETER, none_match
 from configsvc.api.problems import domain_error_response
 from configsvc.api.responses import NOT_MODIFIED, conditional_response, documented_headers
+from configsvc.db import deadline as database_deadline
 from configsvc.errors import NotFound, ServiceUnavailable
-from configsvc.views.watch import Watches
+from configsvc.views.reader import Reader
+from configsvc.views.watch import Waiter, Watches
 
 PREFER = "Prefer"
 # While the database is unreachable, a held request asks again this often (a reconnected listener
@@ -88,39 +90,48 @@ async def watched_response(scope: Scope, headers: Headers, kind: str, key: Hasha
         if not none_match(if_none_match, value.etag):
             return conditional_response(value, if_none_match, **page)
     waiter = watches.hold(kind, key, None, tags)
+    # Every read ends within the database's bound; all of them together within the wait plus one.
+    with database_deadline.bounded(wait + state.database.call_timeout):
+        try:
+            return await _held(scope, reader, watches, waiter, if_none_match, wait, page)
+        finally:
+            watches.release(waiter)
+
+
+async def _held(
+    scope: Scope, reader: Reader, watches: Watches, waiter: Waiter, if_none_match: str, wait: int, page: dict[str, Any]
+) -> Response:
+    kind, key = waiter.kind, waiter.key
     loop_time = asyncio.get_running_loop().time
     deadline = loop_time() + wait
     unavailable: ServiceUnavailable | None = None
-    try:
-        while True:
-            last = watches.closing or loop_time() >= deadline  # this read answers, whatever it finds
-            # The cache, unproven, may say "still the ETag sent": then wait on. It may be missing a
-            # change not heard yet, but the waiter is registered, so hearing it will wake the waiter
-            # (or the reconcile will). Saying "changed", or the answer itself, takes a proven read.
-            peeked = None if last else reader.peek(kind, key)
-            if peeked is not None and none_match(if_none_match, peeked[0].etag):
+    while True:
+        last = watches.closing or loop_time() >= deadline  # this read answers, whatever it finds
+        # The cache, unproven, may say "still the ETag sent": then wait on. It may be missing a
+        # change not heard yet, but the waiter is registered, so hearing it will wake the waiter
+        # (or the reconcile will). Saying "changed", or the answer itself, takes a proven read.
+        peeked = None if last else reader.peek(kind, key)
+        if peeked is not None and none_match(if_none_match, peeked[0].etag):
+            unavailable = None
+            watches.seen(waiter, peeked[0].etag, peeked[1])
+        else:
+            try:
+                value, tags = await reader.read(kind, key)
                 unavailable = None
-                watches.seen(waiter, peeked[0].etag, peeked[1])
-            else:
-                try:
-                    value, tags = await reader.read(kind, key)
-                    unavailable = None
-                except NotFound as gone:  # deleted while held
-                    return _applied(domain_error_response(scope, gone), wait)
-                except ServiceUnavailable as error:
-                    unavailable = error  # the database is away: hold on, and ask again shortly
-                if unavailable is None:
-                    if not none_match(if_none_match, value.etag):
-                        held = waiter.etag is not None  # answered at its first look: it was never held
-                        response = conditional_response(value, if_none_match, **page)
-                        return _applied(response, wait) if held else response
-                    watches.seen(waiter, value.etag, tags)
-                if last:
-                    break
-            remaining = max(0.0, deadline - loop_time())
-            await watches.woken(waiter, remaining if unavailable is None else min(remaining, RETRY_SECONDS))
-    finally:
-        watches.release(waiter)
+            except NotFound as gone:  # deleted while held
+                return _applied(domain_error_response(scope, gone), wait)
+            except ServiceUnavailable as error:
+                unavailable = error  # the database is away: hold on, and ask again shortly
+            if unavailable is None:
+                if not none_match(if_none_match, value.etag):
+                    held = waiter.etag is not None  # answered at its first look: it was never held
+                    response = conditional_response(value, if_none_match, **page)
+                    return _applied(response, wait) if held else response
+                watches.seen(waiter, value.etag, tags)
+            if last:
+                break
+        remaining = max(0.0, deadline - loop_time())
+        await watches.woken(waiter, remaining if unavailable is None else min(remaining, RETRY_SECONDS))
     if unavailable is not None:
         raise unavailable  # nothing current to answer with: a 503 that asks to retry
     return _applied(conditional_response(value, if_none_match, **page), wait)

@@ -38,7 +38,9 @@ import psycopg2.extensions
 from psycopg2 import sql
 from psycopg2.extensions import POLL_OK, POLL_WRITE, connection
 
+from configsvc.db import deadline
 from configsvc.db.connection import connection_parameters, polled
+from configsvc.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +108,7 @@ class Listener:
         self._statement_timeout_ms = statement_timeout_ms
         self._conn: connection | None = None
         self._cursor: Any = None
+        self._fd = -1  # the descriptor registered with the event loop, while one is
         self._lost: asyncio.Future[None] | None = None
         self._sent: asyncio.Future[None] | None = None  # the round trip on the wire
         self._queued: asyncio.Future[None] | None = None  # the next one, for reads that came after it left
@@ -152,10 +155,13 @@ class Listener:
         waiting = self._queued
         if self._sent is None:
             self._send_queued()  # nothing on the wire: this read's round trip leaves now
+        own = asyncio.timeout(self._timeout)
         try:
-            async with asyncio.timeout(self._timeout):
+            async with deadline.timeout(), own:  # the reader's deadline may come first
                 await asyncio.shield(waiting)
         except TimeoutError:
+            if not own.expired():
+                raise DatabaseUnavailable("the database did not answer in time") from None
             self._lose("the sync round trip timed out")
             raise ListenerDown("the sync round trip timed out") from None
 
@@ -198,7 +204,11 @@ class Listener:
             self._proven, self._commits_seen = None, True
         loop = asyncio.get_running_loop()
         self._lost = loop.create_future()
-        loop.add_reader(conn.fileno(), self._readable)
+        # The descriptor's number is kept: libpq closes the socket itself when the server goes away,
+        # and a registration left behind on the event loop would capture whatever socket is given
+        # that number next (a client's connection accepted a moment later, never read again).
+        self._fd = conn.fileno()
+        loop.add_reader(self._fd, self._readable)
         # Whatever was cached before this moment may have missed changes: forget it, then go live.
         self.epoch += 1
         self._on_reset()
@@ -222,7 +232,7 @@ class Listener:
             return
         self._deliver(conn)  # before the round trip completes: that order is the proof
         if state == POLL_WRITE:
-            asyncio.get_running_loop().add_writer(conn.fileno(), self._writable)
+            asyncio.get_running_loop().add_writer(self._fd, self._writable)
         elif state == POLL_OK and self._sent is not None:
             try:
                 self._advance()
@@ -232,7 +242,7 @@ class Listener:
     def _writable(self) -> None:
         conn = self._conn
         if conn is not None:
-            asyncio.get_running_loop().remove_writer(conn.fileno())
+            asyncio.get_running_loop().remove_writer(self._fd)
             self._readable()
 
     def _advance(self) -> None:
@@ -320,10 +330,11 @@ class Listener:
         self._sent = self._queued = None
         self._step = self._awaiting = self._proven = None
         conn, self._conn, self._cursor = self._conn, None, None
-        if conn is not None:
+        fd, self._fd = self._fd, -1
+        if fd >= 0:
             loop = asyncio.get_running_loop()
-            with suppress(ValueError, OSError, psycopg2.Error):
-                loop.remove_reader(conn.fileno())
-                loop.remove_writer(conn.fileno())
+            loop.remove_reader(fd)
+            loop.remove_writer(fd)
+        if conn is not None:
             with suppress(psycopg2.Error):
                 conn.close()

@@ -38,7 +38,8 @@ class LoopSession:
     def __init__(self, conn: PooledConnection, *, timeout: float) -> None:
         self.connection = conn
         self.broken = False  # its state is unknown or it failed: closed when given back
-        self._timeout = timeout
+        # Every statement of the batch ends by then, as a pooled Session's do.
+        self.deadline = asyncio.get_running_loop().time() + timeout
 
     async def fetch_one(self, statement: Statement, params: object = None) -> Row | None:
         return (await self._run(statement, params)).fetchone()
@@ -53,7 +54,7 @@ class LoopSession:
         # psycopg2 holds an asynchronous query's cursor weakly: this reference keeps it for the query.
         cursor = conn.cursor(cursor_factory=RealDictCursor)
         try:
-            async with asyncio.timeout(self._timeout):
+            async with asyncio.timeout_at(self.deadline):
                 if isinstance(statement, Prepared):
                     if statement.name not in conn.prepared:
                         cursor.execute(statement.prepare_sql)

@@ -72,6 +72,7 @@ class Database:
         self.call_timeout = statement_timeout_ms / 1000 + CALL_GRACE_SECONDS
         self._pool: Pool | None = None
         self.leased = 0  # pool slots taken right now
+        self._releasing: set[asyncio.Task[None]] = set()
         # Told how long each lease waited for its slot (the metrics' histogram), when set.
         self.on_wait: Callable[[float], None] | None = None
 
@@ -114,6 +115,8 @@ class Database:
         return pool
 
     async def close(self) -> None:
+        if self._releasing:  # connections still going back (a bounded wait: they may never answer)
+            await asyncio.wait(set(self._releasing), timeout=self.call_timeout)
         pool, self._pool = self._pool, None
         if pool is not None:
             await asyncio.get_running_loop().run_in_executor(self.executor, pool.closeall)
@@ -131,16 +134,27 @@ class Database:
             raise DatabaseUnavailable("the database pool is closed")
         session = Session(self, autocommit=autocommit)
         if not deferred:
-            await self.take_slot()
+            await self.take_slot(until=session.start_clock())
             session.holds_slot = True
         try:
             yield session
         finally:
             if not self._release_now(session):
-                # Shielded: a second cancellation must not leak the connection or the slot.
-                await asyncio.shield(asyncio.ensure_future(self._release(session)))
+                await self._released_soon(session)
 
-    async def take_slot(self) -> None:
+    async def _released_soon(self, session: Session) -> None:
+        """Release in a task of its own (shielded: a second cancellation must not leak the connection
+        or the slot), waited for until the session's deadline at most: a connection that stopped
+        answering goes back, or is closed, in the background, and the response does not wait."""
+        release = asyncio.ensure_future(self._release(session))
+        self._releasing.add(release)
+        release.add_done_callback(self._releasing.discard)
+        with suppress(TimeoutError):
+            async with asyncio.timeout_at(max(session.start_clock(), asyncio.get_running_loop().time() + 0.1)):
+                await asyncio.shield(release)
+
+    async def take_slot(self, *, until: float | None = None) -> None:
+        """Wait for a pool slot, up to the lease timeout (and at most until `until`, a deadline)."""
         if self._pool is None:
             raise DatabaseUnavailable("the database pool is closed")
         if not self._slots.locked():
@@ -150,8 +164,9 @@ class Database:
                 self.on_wait(0.0)
             return
         started = asyncio.get_running_loop().time()
+        give_up = started + self._lease_timeout if until is None else min(started + self._lease_timeout, until)
         try:
-            async with asyncio.timeout(self._lease_timeout):
+            async with asyncio.timeout_at(give_up):
                 await self._slots.acquire()
         except TimeoutError:
             raise PoolExhausted(f"no database connection became free within {self._lease_timeout:g} s") from None

@@ -1,9 +1,12 @@
 """One leased connection: the calls of one unit of work or one read, each one hop to the executor."""
 
 import asyncio
+import os
+import socket
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 import psycopg2
@@ -24,6 +27,9 @@ class Session:
 
     Driver errors leave here as domain errors (`configsvc.db.errors`); one that broke the
     connection marks the session `broken`, and its connection is closed instead of reused.
+
+    All of a session's waits (its pool slot, its calls, its commit) end by one `deadline`, set when
+    the first of them begins: DB_STATEMENT_TIMEOUT_MS + 2 s for the whole unit of work.
     """
 
     def __init__(self, database: "Database", *, autocommit: bool) -> None:
@@ -34,17 +40,27 @@ class Session:
         self._database = database
         self._autocommit = autocommit
         self._pending: Future[Any] | None = None
+        self.deadline: float | None = None  # the event loop's time by which every wait ends
+
+    def start_clock(self) -> float:
+        """The session's deadline, set now if this is its first wait."""
+        if self.deadline is None:
+            self.deadline = asyncio.get_running_loop().time() + self._database.call_timeout
+        return self.deadline
 
     async def call[T](self, work: Callable[[connection], T]) -> T:
         """Run `work(connection)` on the executor; the building block of every other call."""
+        deadline = self.start_clock()
         if not self.holds_slot:
-            await self._database.take_slot()
+            await self._database.take_slot(until=deadline)
             self.holds_slot = True
         self._pending = self._database.executor.submit(self._run_unless_abandoned, work)
         try:
-            async with asyncio.timeout(self._database.call_timeout):
+            async with asyncio.timeout_at(deadline):
                 return await asyncio.wrap_future(self._pending)
         except TimeoutError:
+            self.broken = True
+            self.sever()
             raise DatabaseUnavailable("the database did not answer in time") from None
         except psycopg2.Error as error:
             self.broken = self.broken or connection_lost(self.connection, error)
@@ -52,6 +68,20 @@ class Session:
             if domain_error is error:
                 raise
             raise domain_error from error
+
+    def sever(self) -> None:
+        """Shut the connection's socket down under the thread still waiting on it: the server went
+        silent, and the thread (and the pool slot) would otherwise wait for TCP to give up. The
+        call fails at once, and the connection is closed when it comes back."""
+        conn = self.connection
+        if conn is None or conn.closed:
+            return
+        with suppress(OSError, psycopg2.Error):
+            sock = socket.socket(fileno=os.dup(conn.fileno()))
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            finally:
+                sock.close()
 
     def _run_unless_abandoned[T](self, work: Callable[[connection], T]) -> T:
         if self.connection is None:

@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable, Hashable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
+from configsvc.db import deadline
+from configsvc.errors import DatabaseUnavailable
 from configsvc.views.outcome import Outcome
 
 # A view is given a session with `fetch_one` and `fetch_all` (a pooled Session, or a LoopSession).
@@ -55,7 +57,11 @@ class Batches[K: Hashable, T]:
         if future is None:
             future = self._open[key] = asyncio.get_running_loop().create_future()
         # Shielded: a reader that gives up must not cancel the answer the others in the batch wait for.
-        return await asyncio.shield(future)
+        try:
+            async with deadline.timeout():  # the reader's deadline (the batch has timeouts of its own)
+                return await asyncio.shield(future)
+        except TimeoutError:
+            raise DatabaseUnavailable("the database did not answer in time") from None
 
     async def _flush(self) -> None:
         batch: dict[K, asyncio.Future[Outcome]] | None = None

@@ -19,6 +19,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
+from configsvc.db import deadline
 from configsvc.db.listener import Listener, ListenerDown
 from configsvc.db.loop_reads import LoopReads, ReadSessions
 from configsvc.db.pool import Database
@@ -168,7 +169,12 @@ class Reader:
 
     async def read(self, kind: str, key: Hashable) -> tuple[Any, tuple[str, ...]]:
         """The current value of `key` of `kind` (see `VIEWS`), with the tags whose change makes it
-        stale; NotFound raised if there is none."""
+        stale; NotFound raised if there is none. All of its waits end within the database's call
+        timeout (DB_STATEMENT_TIMEOUT_MS + 2 s), then DatabaseUnavailable."""
+        with deadline.bounded(self._database.call_timeout):
+            return await self._read_bounded(kind, key)
+
+    async def _read_bounded(self, kind: str, key: Hashable) -> tuple[Any, tuple[str, ...]]:
         if self.peek(kind, key) is not None:
             assert self.listener is not None  # a peek finds nothing without a live listener
             try:
