@@ -2,7 +2,7 @@
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,6 +19,8 @@ from configsvc.api.methods import HeadAsGetMiddleware
 from configsvc.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
 from configsvc.api.observing import access_logger, metrics_observer, route_templates
 from configsvc.api.problems import install_problem_handlers, problem_components
+from configsvc.db.listener import Listener
+from configsvc.db.loop_reads import LoopReads
 from configsvc.db.pool import Database
 from configsvc.fields import CONFIG_COMPONENTS, CONFIG_MARKER, CONFIG_REF
 from configsvc.logs import configure_logging
@@ -44,6 +46,24 @@ def create_database(settings: Settings) -> Database:
     )
 
 
+def create_reader(settings: Settings, database: Database) -> Reader:
+    """The read side: with a database URL, a listener and a loop read connection of its own."""
+    if not settings.database_url:  # a test's fake database: reads from it, nothing from memory
+        return Reader(database, cache_bytes=settings.read_cache_bytes)
+    executor = database.executor
+
+    async def run_blocking(work: Callable[[], Any]) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(executor, work)
+
+    timeouts = {"timeout": database.call_timeout, "statement_timeout_ms": settings.db_statement_timeout_ms}
+    return Reader(
+        database,
+        cache_bytes=settings.read_cache_bytes,
+        listener=Listener(settings.database_url, run_blocking=run_blocking, **timeouts),
+        loop_reads=LoopReads(settings.database_url, run_blocking=run_blocking, **timeouts),
+    )
+
+
 def create_app(settings: Settings, *, database: Database | None = None, access_log: bool = False) -> FastAPI:
     """The service for `settings`. With `database`, it serves that one as it is (tests give an
     open one, or a fake), and its lifespan neither opens nor closes it. `access_log`: a line per
@@ -60,13 +80,7 @@ def create_app(settings: Settings, *, database: Database | None = None, access_l
         if owned:
             await db.open()
         app.state.database = db
-        reader = Reader(
-            db,
-            cache_bytes=settings.read_cache_bytes,
-            listen_dsn=settings.database_url or None,
-            statement_timeout_ms=settings.db_statement_timeout_ms,
-            loop_reads=True,
-        )
+        reader = create_reader(settings, db)
         await reader.start(wait_seconds=settings.db_lease_timeout_seconds)
         app.state.reader = reader
         watches = Watches(reader, max_held=settings.watch_max_held, reconcile_seconds=WATCH_RECONCILE_SECONDS)

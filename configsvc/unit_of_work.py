@@ -28,7 +28,7 @@ class UnitOfWork:
         self._session: Session | None = None
 
     async def __aenter__(self) -> Self:
-        session = await self._stack.enter_async_context(self._database.lease(deferred=True))
+        session = await self._stack.enter_async_context(Session(self._database, deferred=True))
         self._session = session
         self.applications = ApplicationsRepository(session)
         self.configurations = ConfigurationsRepository(session)
@@ -41,6 +41,12 @@ class UnitOfWork:
         # Releasing the lease rolls back whatever was not committed, and closes the
         # connection instead if the error may have left it broken.
         return await self._stack.__aexit__(exc_type, exc, tb)
+
+    @property
+    def session(self) -> Session:
+        """The one session its repositories share."""
+        assert self._session is not None, "entered first"
+        return self._session
 
     async def commit(self) -> None:
         # A deferred constraint fails only here: still the client's conflict (ConstraintViolated).

@@ -4,6 +4,7 @@ from contextlib import AsyncExitStack
 import pytest
 from ulid import ULID
 
+from configsvc.db.session import Session
 from configsvc.errors import Conflict, NotFound
 from configsvc.unit_of_work import UnitOfWork
 from test.sql import sql
@@ -93,7 +94,7 @@ async def test_the_connection_goes_back_to_the_pool(database):
 async def test_no_connection_is_leased_until_the_first_query(database):
     async with AsyncExitStack() as held:
         for _ in range(database.max_size):
-            await held.enter_async_context(database.lease())
+            await held.enter_async_context(Session(database))
         # Every connection is taken, yet a unit of work that never queries opens and commits.
         async with asyncio.timeout(0.5), UnitOfWork(database) as uow:
             await uow.commit()

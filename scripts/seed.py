@@ -13,6 +13,8 @@ from configsvc.errors import Conflict
 from configsvc.main import create_database
 from configsvc.settings import Settings, settings_or_exit
 from configsvc.unit_of_work import UnitOfWork
+from configsvc.views import kinds
+from configsvc.views.keys import ApplicationsPage
 from configsvc.views.reader import Reader
 
 
@@ -84,7 +86,7 @@ async def seed(database: Database) -> SeedReport:
                 report.applications_created += 1
             except Conflict:
                 pass  # seeded before (or concurrently): look it up below
-        found = await Reader(database, cache_bytes=0, listen_dsn=None).applications(limit=1, after=None, name=app_name)
+        found = await Reader(database, cache_bytes=0).value(kinds.APPLICATIONS, ApplicationsPage(1, None, app_name))
         application_id = found.json()[0]["id"]
         for config_name, config in configurations.items():
             async with UnitOfWork(database) as uow:

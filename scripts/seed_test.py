@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from configsvc.views import kinds
+from configsvc.views.keys import ApplicationsPage
 from configsvc.views.reader import Reader
 from scripts.seed import DEMO, seed
 
@@ -21,10 +23,12 @@ async def test_seed_creates_the_demo_data_once(database):
 
     assert (first.applications_created, first.configurations_created) == (APPLICATIONS, CONFIGURATIONS)
     assert (second.applications_created, second.configurations_created) == (0, 0)
-    reader = Reader(database, cache_bytes=0, listen_dsn=None)
-    billing = (await reader.applications(limit=1, after=None, name="billing")).json()[0]
-    detail = (await reader.application(billing["id"])).json()
-    configurations = [(await reader.configuration(config_id)).json() for config_id in detail["configuration_ids"]]
+    reader = Reader(database, cache_bytes=0)
+    billing = (await reader.value(kinds.APPLICATIONS, ApplicationsPage(1, None, "billing"))).json()[0]
+    detail = (await reader.value(kinds.APPLICATION, billing["id"])).json()
+    configurations = [
+        (await reader.value(kinds.CONFIGURATION, config_id)).json() for config_id in detail["configuration_ids"]
+    ]
     assert {c["name"] for c in configurations} == set(DEMO["billing"][1])
 
 

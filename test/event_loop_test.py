@@ -5,7 +5,7 @@ from typing import ClassVar
 
 import pytest
 
-from configsvc.db.connection import PooledConnection
+from configsvc.db.connection import Connection
 from configsvc.db.pool import Database
 from configsvc.main import create_app
 from test.client import app_client, settings_for
@@ -13,7 +13,7 @@ from test.client import app_client, settings_for
 pytestmark = pytest.mark.anyio
 
 
-class RecordingConnection(PooledConnection):
+class RecordingConnection(Connection):
     """Records the thread of every call that talks to the server."""
 
     threads: ClassVar[set[int]] = set()

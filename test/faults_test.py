@@ -10,6 +10,7 @@ import httpx
 import psycopg2
 import pytest
 
+from configsvc.db.session import Session
 from configsvc.main import create_app
 from test.client import app_client, settings_for
 from test.postgres import RestartablePostgres
@@ -46,7 +47,7 @@ async def test_pool_exhaustion_gives_only_2xx_or_prompt_503s(database_url):
         loop_reads = app.state.reader.loop_reads
         async with AsyncExitStack() as held:
             for _ in range(2):
-                await held.enter_async_context(database.lease())
+                await held.enter_async_context(Session(database))
             lent = loop_reads.claim()
             assert lent is not None
             held.callback(loop_reads.give_back, lent)
@@ -66,8 +67,8 @@ async def test_pool_exhaustion_gives_only_2xx_or_prompt_503s(database_url):
         assert len(listing.json()) == created
 
 
-async def test_database_restart_fails_fast_then_recovers_without_losing_acknowledged_writes(tmp_path):
-    postgres = RestartablePostgres(tmp_path)
+async def test_database_restart_fails_fast_then_recovers_without_losing_acknowledged_writes():
+    postgres = RestartablePostgres()
     try:
         app = create_app(
             settings_for(
@@ -179,7 +180,7 @@ async def test_backend_killed_mid_transaction_is_a_problem_and_commits_nothing(d
         assert_unavailable(response)
         assert (await client.get(f"{CONFIGS}/{config['id']}")).json()["config"] == {"v": 1}
         # The pool is whole again: both connections can be leased at once, at once.
-        async with asyncio.timeout(1), app.state.database.lease(), app.state.database.lease():
+        async with asyncio.timeout(1), Session(app.state.database), Session(app.state.database):
             pass
 
 

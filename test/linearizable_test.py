@@ -158,10 +158,10 @@ async def test_a_version_the_database_already_answers_is_never_followed_by_an_ol
             assert [r.json()["version"] for r in reads] == [version] * 4
 
 
-def test_histories_stay_linearizable_through_a_database_restart(tmp_path):
+def test_histories_stay_linearizable_through_a_database_restart():
     """The same mix while PostgreSQL stops for a second and starts again: requests in the outage fail
     (503, or no answer), held requests wait, and nothing answered before or after is out of order."""
-    postgres = RestartablePostgres(tmp_path)
+    postgres = RestartablePostgres()
     instances = [ServeInstance(postgres.url, DB_STATEMENT_TIMEOUT_MS="2000"), ServeInstance(postgres.url)]
     try:
         for instance in instances:

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from configsvc.main import create_app
+from configsvc.views import kinds
 from test.client import app_client, settings_for
 from test.postgres import RestartablePostgres
 from test.serving import ServeInstance
@@ -43,11 +44,11 @@ def timed(client: httpx.Client, method: str, path: str, **kwargs) -> tuple[httpx
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_every_request_to_serve_gets_a_prompt_503_while_the_database_is_stopped(tmp_path, workers):
+def test_every_request_to_serve_gets_a_prompt_503_while_the_database_is_stopped(workers):
     """The issue-23 reproduction: create, read, stop PostgreSQL, read again. A connection the server
     closed used to leave the listener's socket registered with the event loop, and the next client
     connection given that descriptor's number was never read (no answer after 45 s)."""
-    postgres = RestartablePostgres(tmp_path)
+    postgres = RestartablePostgres()
     instance = ServeInstance(postgres.url, workers=workers, **TIGHT)
     try:
         instance.wait_ready()
@@ -181,7 +182,7 @@ async def test_a_cached_read_whose_sync_round_trip_gets_no_answer_is_a_503_in_ti
     twice the bound, before one deadline covered both."""
     app, client, path = tight_app
     assert (await client.get(path)).status_code == 200
-    assert app.state.reader.peek("configuration", path.rsplit("/", 1)[1]) is not None  # cached
+    assert app.state.reader.peek(kinds.CONFIGURATION, path.rsplit("/", 1)[1]) is not None  # cached
     with frozen(app.state.settings.database_url):
         assert_unavailable(await answered_in_time(client.get(path)))
 
@@ -220,7 +221,7 @@ async def test_a_held_request_is_answered_by_its_deadline_while_the_database_is_
     app, client, path = tight_app
     current = await client.get(path)
     with frozen(app.state.settings.database_url):
-        app.state.reader.listener._lose("test: as if the connection were cut")  # held requests re-read
+        app.state.reader.listener.lose("test: as if the connection were cut")  # held requests re-read
         started = time.monotonic()
         response = await asyncio.wait_for(
             client.get(path, headers={"If-None-Match": current.headers["etag"], "Prefer": "wait=2"}), 3 * BOUND

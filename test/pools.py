@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from configsvc.db.pool import Database
+from configsvc.db.session import Session
 
 
 @asynccontextmanager
@@ -18,5 +19,5 @@ async def open_database(dsn: str, **overrides: object) -> AsyncIterator[Database
 
 
 async def backend_pid(database: Database) -> int:
-    async with database.lease() as session:
+    async with Session(database) as session:
         return (await session.fetch_one("SELECT pg_backend_pid() AS pid"))["pid"]

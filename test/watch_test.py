@@ -68,8 +68,8 @@ async def test_every_held_request_on_every_instance_sees_every_change_and_only_a
             assert elapsed < 5
 
 
-async def test_held_requests_see_a_write_made_while_the_database_was_restarting(tmp_path):
-    postgres = RestartablePostgres(tmp_path)
+async def test_held_requests_see_a_write_made_while_the_database_was_restarting():
+    postgres = RestartablePostgres()
     instances = [
         ServeInstance(postgres.url, DB_LEASE_TIMEOUT_SECONDS="1"),
         ServeInstance(postgres.url, DB_LEASE_TIMEOUT_SECONDS="1"),

@@ -23,6 +23,8 @@ from configsvc.api.responses import (
 from configsvc.api.watching import PREFER_PARAMETER, WATCHABLE, WATCHED_RESPONSES, watched
 from configsvc.fields import Name, UlidPath
 from configsvc.schemas import Application, ApplicationSummary, ApplicationWrite, Configuration
+from configsvc.views import kinds
+from configsvc.views.keys import ApplicationsPage, ConfigurationsPage
 
 router = APIRouter(prefix="/applications", tags=["applications"])
 
@@ -60,7 +62,7 @@ async def get_application(*, application_id: ApplicationId, request: Request) ->
     """Fetch one application with the ids of its configurations; with If-None-Match naming its
     current ETag, a bodiless 304 (the ETag covers configuration_ids too), and with `Prefer: wait=N`
     too, held until it changes."""
-    return await watched(request, "application", application_id)
+    return await watched(request, kinds.APPLICATION, application_id)
 
 
 @router.put(
@@ -109,7 +111,7 @@ class ConfigurationsQuery(QueryModel):
 async def list_applications(*, request: Request) -> Response:
     """List applications in id (creation) order; a Link header points to the next page."""
     q = query.parse(ListQuery, request)
-    page = await reader(request).applications(limit=q.limit, after=q.after, name=q.name)
+    page = await reader(request).value(kinds.APPLICATIONS, ApplicationsPage(q.limit, q.after, q.name))
     return page_response(page, path=request.url.path, limit=q.limit, cursor_param="after")
 
 
@@ -125,5 +127,7 @@ async def list_application_configurations(*, application_id: ApplicationId, requ
     """The application's configurations, whole, in id (creation) order; a Link header points to the
     next page. The ETag is the application's seq, so If-None-Match answers 304 while nothing in it changed."""
     q = query.parse(ConfigurationsQuery, request)
-    key = (application_id, q.limit, q.after)
-    return await watched(request, "configurations_of", key, path=request.url.path, limit=q.limit, cursor_param="after")
+    key = ConfigurationsPage(application_id, q.limit, q.after)
+    return await watched(
+        request, kinds.CONFIGURATIONS_OF, key, path=request.url.path, limit=q.limit, cursor_param="after"
+    )

@@ -25,6 +25,8 @@ from configsvc.api.responses import (
 from configsvc.api.watching import PREFER_PARAMETER, WATCHABLE, WATCHED_RESPONSES, watched
 from configsvc.fields import Name, UlidPath
 from configsvc.schemas import Configuration, ConfigurationCreate, ConfigurationReplace, Revision
+from configsvc.views import kinds
+from configsvc.views.keys import ByName, RevisionOf, RevisionsPage
 
 router = APIRouter(prefix="/configurations", tags=["configurations"])
 
@@ -80,7 +82,7 @@ async def get_configuration_by_name(*, request: Request) -> Response:
     """Fetch a configuration by its application's name and its own: the same bytes and ETag as by
     id. Names travel URL-encoded, so any name works; a 404 says which of the two is missing."""
     q = query.parse(ByNameQuery, request)
-    return await watched(request, "by_name", (q.application, q.name))
+    return await watched(request, kinds.BY_NAME, ByName(q.application, q.name))
 
 
 refuse_other_methods(router, "/by-name", allowed={"GET"})
@@ -95,7 +97,7 @@ refuse_other_methods(router, "/by-name", allowed={"GET"})
 async def get_configuration(*, configuration_id: ConfigurationId, request: Request) -> Response:
     """Fetch one configuration; with If-None-Match naming its current ETag, a bodiless 304, and with
     `Prefer: wait=N` too, held until it changes."""
-    return await watched(request, "configuration", configuration_id)
+    return await watched(request, kinds.CONFIGURATION, configuration_id)
 
 
 @router.put(
@@ -141,14 +143,14 @@ async def list_revisions(*, configuration_id: ConfigurationId, request: Request)
     """The configuration's revisions, newest first (kept after it is deleted); a Link header points
     to the next (older) page."""
     q = query.parse(RevisionsQuery, request)
-    page = await reader(request).revisions(configuration_id, limit=q.limit, before=q.before)
+    page = await reader(request).value(kinds.REVISIONS, RevisionsPage(configuration_id, q.limit, q.before))
     return page_response(page, path=request.url.path, limit=q.limit, cursor_param="before")
 
 
 @router.get("/{configuration_id}/revisions/{version}", response_model=Revision, responses=problem_responses(404, 422))
 async def get_revision(*, configuration_id: ConfigurationId, version: Version, request: Request) -> Response:
     """One revision (immutable; no ETag)."""
-    return representation_response(await reader(request).revision(configuration_id, version))
+    return representation_response(await reader(request).value(kinds.REVISION, RevisionOf(configuration_id, version)))
 
 
 @router.post(

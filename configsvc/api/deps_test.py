@@ -7,10 +7,14 @@ from fastapi import Request
 from ulid import ULID
 
 from configsvc.api.deps import UowDep, get_uow
+from configsvc.db.loop_reads import ReadSessions
+from configsvc.db.session import Session
 from configsvc.main import create_app
 from configsvc.representations import Representation
+from configsvc.views.answer import Answer
 from configsvc.views.batches import Batches
-from configsvc.views.outcome import Outcome
+from configsvc.views.cache import ReadCache
+from configsvc.views.kinds import ReadKind
 from test.client import app_client, settings_for
 from test.sql import sql
 
@@ -76,7 +80,7 @@ async def test_cancellation_rolls_back_and_releases_the_connection(database, dat
     assert sql(database_url, "SELECT count(*) FROM applications") == [(0,)]
     # Every slot is free again: max_size leases at once succeed without waiting.
     async with asyncio.timeout(1):
-        leases = [database.lease() for _ in range(database.max_size)]
+        leases = [Session(database) for _ in range(database.max_size)]
         for lease in leases:
             await lease.__aenter__()
         for lease in leases:
@@ -97,7 +101,7 @@ async def test_repeated_query_parameters_are_refused_where_query_parameters_are_
 
 async def test_invalid_requests_are_422_even_when_every_connection_is_busy(database_url):
     app = create_app(settings_for(database_url, db_pool_min_size=0, db_pool_max_size=1, db_lease_timeout_seconds=0.2))
-    async with app_client(app) as client, app.state.database.lease():
+    async with app_client(app) as client, Session(app.state.database):
         malformed_id = await client.get("/api/v1/applications/not-a-ulid")
         invalid_body = await client.post("/api/v1/applications", json={"name": ""})
 
@@ -112,17 +116,18 @@ async def test_reads_run_without_a_transaction_and_writes_within_one(database_ur
     async def record(session, keys=()) -> dict:
         await session.fetch_one("SELECT 1")
         seen.append(session.connection.autocommit)
-        return {key: Outcome.found(Representation(b"{}", None)) for key in keys}
+        return {key: Answer.found(Representation(b"{}", None)) for key in keys}
 
     @app.get("/test/autocommit")
     async def read(*, request: Request) -> None:
         # The read side's batches (what every GET goes through), with a view that records.
-        batches = Batches(request.app.state.database, record, begin=int, finish=lambda *_: None, abandon=lambda _: None)
+        sessions = ReadSessions(request.app.state.database, None)  # pooled connections, not the loop's
+        batches = Batches(ReadKind("recorded", record), sessions, ReadCache(0))
         await batches.load("key")
 
     @app.post("/test/transaction")
     async def write(*, uow: UowDep) -> None:
-        await record(uow._session)
+        await record(uow.session)
 
     async with app_client(app) as client:
         await client.get("/test/autocommit")

@@ -8,6 +8,8 @@ itself when it is served from memory. Anything else, a malformed id included, go
 """
 
 import re
+from collections.abc import Hashable
+from typing import Any
 
 from fastapi.exceptions import RequestValidationError
 from starlette.datastructures import Headers, QueryParams
@@ -22,10 +24,16 @@ from configsvc.api.responses import conditional_response
 from configsvc.api.watching import PREFER, watched_response
 from configsvc.errors import DomainError
 from configsvc.fields import ULID_PATTERN
+from configsvc.views import kinds
+from configsvc.views.keys import ByName
+from configsvc.views.kinds import ReadKind
 
 _ID = ULID_PATTERN.strip("^$")
-ENDPOINTS = {"configuration": get_configuration, "application": get_application, "by_name": get_configuration_by_name}
-KINDS = {"configurations": "configuration", "applications": "application"}
+# Which read each path answers, and the declared route it answers for.
+BY_ID = {
+    "configurations": (kinds.CONFIGURATION, get_configuration),
+    "applications": (kinds.APPLICATION, get_application),
+}
 HOT_PATH = re.compile(rf"/api/v1/(?:(configurations|applications)/({_ID})|configurations/(by-name))")
 
 
@@ -39,14 +47,15 @@ class FastReadsMiddleware:
             await self.app(scope, receive, send)
             return
         collection, id, by_name = match.groups()
-        kind = "by_name" if by_name else KINDS[collection]
         headers = Headers(scope=scope)
-        scope["endpoint"] = ENDPOINTS[kind]  # the declared route this answers for
+        kind: ReadKind[Any]
         try:
-            if kind == "by_name":
+            if by_name:
+                kind, scope["endpoint"] = kinds.BY_NAME, get_configuration_by_name
                 names = query.parse_items(ByNameQuery, QueryParams(scope["query_string"]).multi_items())
-                key: str | tuple[str, str] = (names.application, names.name)
+                key: Hashable = ByName(names.application, names.name)
             else:
+                kind, scope["endpoint"] = BY_ID[collection]  # the endpoint: the declared route this answers for
                 key = id.upper()
             if PREFER in headers:
                 response = await watched_response(scope, headers, kind, key)

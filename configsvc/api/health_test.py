@@ -1,6 +1,7 @@
 import psycopg2
 import pytest
 
+from configsvc.db.session import Session
 from configsvc.main import create_app
 from test.client import app_client, settings_for
 
@@ -35,6 +36,6 @@ async def test_readyz_is_503_when_an_applied_migration_differs(database_url):
 
 async def test_healthz_does_not_touch_the_database(database_url):
     app = create_app(settings_for(database_url, db_pool_min_size=0, db_pool_max_size=1, db_lease_timeout_seconds=0.1))
-    async with app_client(app) as client, app.state.database.lease():
+    async with app_client(app) as client, Session(app.state.database):
         assert (await client.get("/healthz")).status_code == 200
         assert (await client.get("/readyz")).status_code == 503

@@ -20,6 +20,7 @@ from configsvc.api.problems import domain_error_response
 from configsvc.api.responses import NOT_MODIFIED, conditional_response, documented_headers
 from configsvc.db import deadline as database_deadline
 from configsvc.errors import NotFound, ServiceUnavailable
+from configsvc.views.kinds import ReadKind
 from configsvc.views.reader import Reader
 from configsvc.views.watch import Waiter, Watches
 
@@ -64,12 +65,14 @@ def requested_wait(prefer: str | None) -> int | None:
     return None
 
 
-async def watched(request: Request, kind: str, key: Hashable, **page: Any) -> Response:
+async def watched[K: Hashable](request: Request, kind: ReadKind[K], key: K, **page: Any) -> Response:
     """GET `key` of `kind` through the read side, held as the Prefer and If-None-Match headers ask."""
     return await watched_response(request.scope, request.headers, kind, key, **page)
 
 
-async def watched_response(scope: Scope, headers: Headers, kind: str, key: Hashable, **page: Any) -> Response:
+async def watched_response[K: Hashable](
+    scope: Scope, headers: Headers, kind: ReadKind[K], key: K, **page: Any
+) -> Response:
     """`watched` for a bare ASGI scope (the fast path holds with it too, so a held request keeps no
     more of the stack than it needs: what a held request costs in memory is mostly stack frames)."""
     state = scope["app"].state
@@ -84,7 +87,7 @@ async def watched_response(scope: Scope, headers: Headers, kind: str, key: Hasha
         return conditional_response(value, if_none_match, **page)
     # Register first, then read: a change from here on wakes it; one before, the read shows. The
     # tags of a read by name are known only from a read, which is then done twice.
-    tags = known_tags(kind, key)
+    tags = kind.tags_before_read(key)
     if tags is None:
         value, tags = await reader.read(kind, key)
         if not none_match(if_none_match, value.etag):
@@ -135,15 +138,6 @@ async def _held(
     if unavailable is not None:
         raise unavailable  # nothing current to answer with: a 503 that asks to retry
     return _applied(conditional_response(value, if_none_match, **page), wait)
-
-
-def known_tags(kind: str, key: Hashable) -> tuple[str, ...] | None:
-    """The tags of a read that its key names (an id), before any read; None for a read by name."""
-    if kind in ("configuration", "application"):
-        return (str(key),)
-    if kind == "configurations_of":
-        return (key[0],)  # type: ignore[index]
-    return None
 
 
 def _applied(response: Response, wait: int) -> Response:

@@ -27,8 +27,9 @@ def connection_parameters(*, statement_timeout_ms: int, connect_timeout: int, ap
     }
 
 
-class PooledConnection(connection):
-    """A psycopg2 connection that remembers which statements it has prepared."""
+class Connection(connection):
+    """A psycopg2 connection that remembers which statements it has prepared (every connection the
+    service opens: pooled, listening, or the loop read connection)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

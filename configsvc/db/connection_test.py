@@ -1,13 +1,13 @@
 import psycopg2
 import pytest
 
-from configsvc.db.connection import PooledConnection, connection_lost, connection_parameters, looks_dead, polled
+from configsvc.db.connection import Connection, connection_lost, connection_parameters, looks_dead, polled
 from test.sql import sql
 
 
 @pytest.fixture
 def conn(database_url):
-    connection = psycopg2.connect(database_url, connection_factory=PooledConnection)
+    connection = psycopg2.connect(database_url, connection_factory=Connection)
     yield connection
     connection.close()
 

@@ -1,4 +1,5 @@
-"""The one place where psycopg2's errors become domain errors (procrastinate's `wrap_exceptions`).
+"""The one place where psycopg2's errors become domain errors (procrastinate's `wrap_exceptions`):
+`translated`, around every statement of a pooled session or the loop read connection.
 
 What comes out is safe to show a client: the driver's text carries key values and SQL names, so
 it is never passed on. A constraint violation keeps only the constraint's name and kind, for the
@@ -7,12 +8,14 @@ repository that ran the statement to say what it means for the request.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 import psycopg2
 import psycopg2.errors
 from psycopg2 import errorcodes
+from psycopg2.extensions import connection
 
-from configsvc.db.connection import CONNECTION_ERRORS
+from configsvc.db.connection import CONNECTION_ERRORS, connection_lost
 from configsvc.errors import ConstraintViolated, DatabaseUnavailable
 
 CONSTRAINT_KINDS = {
@@ -38,12 +41,24 @@ def translate(error: psycopg2.Error) -> Exception:
     return error
 
 
+class Lent(Protocol):
+    """A connection lent to a caller: its connection, and whether it may be broken."""
+
+    broken: bool
+
+    @property
+    def connection(self) -> connection | None: ...
+
+
 @contextmanager
-def wrap_exceptions() -> Iterator[None]:
+def translated(lent: Lent) -> Iterator[None]:
+    """Driver errors inside leave as domain errors; one that broke the connection marks it broken
+    (closed when given back, never reused)."""
     try:
         yield
     except psycopg2.Error as error:
-        translated = translate(error)
-        if translated is error:
+        lent.broken = lent.broken or connection_lost(lent.connection, error)
+        domain_error = translate(error)
+        if domain_error is error:
             raise
-        raise translated from error
+        raise domain_error from error

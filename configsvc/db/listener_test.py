@@ -4,8 +4,8 @@ import select
 import psycopg2
 import pytest
 
-from configsvc.db import listener as listener_module
-from configsvc.db.listener import CHANNEL, Listener, ListenerDown, Snapshot
+from configsvc.db import sync_point
+from configsvc.db.listener import CHANNEL, Listener, ListenerDown
 from test import late_signals_test
 from test.late_signals import LateSignal
 from test.sql import sql
@@ -24,14 +24,8 @@ async def run_blocking(work):
 
 
 async def started(dsn: str, recording: Recording, sync_seconds: float = 2.0) -> Listener:
-    listener = Listener(
-        dsn,
-        on_notification=recording.payloads.append,
-        on_reset=lambda: setattr(recording, "resets", recording.resets + 1),
-        run_blocking=run_blocking,
-        timeout=sync_seconds,
-        statement_timeout_ms=5000,
-    )
+    listener = Listener(dsn, run_blocking=run_blocking, timeout=sync_seconds, statement_timeout_ms=5000)
+    listener.subscribe(recording.payloads.append, lambda: setattr(recording, "resets", recording.resets + 1))
     listener.start()
     async with asyncio.timeout(10):
         while not listener.live:
@@ -64,12 +58,15 @@ async def test_a_sync_answered_proves_every_notification_committed_before_it_arr
 
 async def test_reads_arriving_while_a_round_trip_is_out_share_the_next(database_url, monkeypatch):
     slow = " FROM pg_sleep(0.05)"  # a slow wire, to see it
-    monkeypatch.setattr("configsvc.db.listener.MARKER", listener_module.MARKER + slow)
-    monkeypatch.setattr("configsvc.db.listener.SNAPSHOT", listener_module.SNAPSHOT + slow)
+    monkeypatch.setattr("configsvc.db.sync_point.MARKER", sync_point.MARKER + slow)
+    monkeypatch.setattr("configsvc.db.sync_point.SNAPSHOT", sync_point.SNAPSHOT + slow)
     listener = await started(database_url, Recording())
     try:
         await asyncio.gather(*(listener.synced() for _ in range(50)))
-        assert listener.round_trips == 2  # the first left at once; the 49 that came while it was out share the second
+        assert listener.sync is not None
+        assert (
+            listener.sync.round_trips == 2
+        )  # the first left at once; the 49 that came while it was out share the second
     finally:
         await listener.stop()
 
@@ -107,29 +104,19 @@ async def test_while_nothing_commits_a_sync_is_a_plain_round_trip_and_a_commit_b
     try:
         await listener.synced()
         await listener.synced()  # the first one's own marker was the last thing to commit
-        markers = listener.markers
+        assert listener.sync is not None
+        markers = listener.sync.markers
         for _ in range(20):
             await listener.synced()
-        assert listener.markers == markers
+        assert listener.sync.markers == markers
         with conn.cursor() as cursor:
             for n in range(5):
                 cursor.execute("SELECT pg_notify('elsewhere', 'x')")  # any commit, on any channel
                 await listener.synced()
-                assert listener.markers == markers + n + 1
+                assert listener.sync.markers == markers + n + 1
     finally:
         conn.close()
         await listener.stop()
-
-
-def test_a_snapshot_shows_nothing_new_only_while_no_transaction_but_the_marker_completed():
-    proven = Snapshot("100:105:100,103")
-    assert Snapshot("100:105:100,103").shows_nothing_new_since(proven, 105)
-    assert Snapshot("100:106:100,103").shows_nothing_new_since(proven, 105)  # the marker itself
-    assert Snapshot("100:107:100,103,106").shows_nothing_new_since(proven, 105)  # 106 still running
-    assert not Snapshot("100:107:100,103").shows_nothing_new_since(proven, 105)  # 106 completed
-    assert not Snapshot("100:105:100").shows_nothing_new_since(proven, 105)  # 103 completed
-    assert not Snapshot("104:106:104").shows_nothing_new_since(proven, 105)  # 100 and 103 completed
-    assert not Snapshot("100:900:100,103").shows_nothing_new_since(proven, 105)
 
 
 async def test_a_lost_connection_resets_and_listens_again_by_itself(database_url):
@@ -158,12 +145,7 @@ async def test_a_lost_connection_resets_and_listens_again_by_itself(database_url
 
 async def test_nothing_is_provable_while_not_listening():
     listener = Listener(
-        "postgresql://nobody@127.0.0.1:1/none",
-        on_notification=lambda _: None,
-        on_reset=lambda: None,
-        run_blocking=run_blocking,
-        timeout=0.5,
-        statement_timeout_ms=100,
+        "postgresql://nobody@127.0.0.1:1/none", run_blocking=run_blocking, timeout=0.5, statement_timeout_ms=100
     )
     listener.start()
     await asyncio.sleep(0.2)

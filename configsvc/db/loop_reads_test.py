@@ -24,7 +24,7 @@ async def connected(dsn: str, *, call_seconds: float = 5.0, statement_timeout_ms
 
 
 def backend_pid(session) -> int:
-    return session.connection.info.backend_pid
+    return session.connection.raw.info.backend_pid
 
 
 async def test_a_read_gives_rows_as_dicts_and_prepares_a_statement_once_per_connection(database_url):
@@ -35,7 +35,7 @@ async def test_a_read_gives_rows_as_dicts_and_prepares_a_statement_once_per_conn
         assert await session.fetch_all(ECHO, {"n": 1}) == [{"n": 1, "word": "x"}]
         assert await session.fetch_one(ECHO, {"n": 2}) == {"n": 2, "word": "x"}
         assert await session.fetch_one("SELECT current_setting('timezone') AS tz") == {"tz": "UTC"}
-        assert session.connection.prepared == {ECHO.name}
+        assert session.connection.raw.prepared == {ECHO.name}
         reads.give_back(session)
         again = reads.claim()
         assert again is not None
@@ -145,7 +145,11 @@ async def test_while_the_database_is_unreachable_claims_fail_over_to_the_pool_an
     )
     try:
         assert not await reads.wait_connected(5)
+        assert reads.attempts == 1
         assert reads.claim() is None
-        assert reads._connecting is None  # within RETRY_SECONDS of the failure: no new attempt
+        assert reads.attempts == 1  # just after a failure: no new attempt, the pool serves
+        await asyncio.sleep(0.1)
+        assert reads.claim() is None
+        assert reads.attempts == 2  # the first delay of the reconnect policy has passed
     finally:
         await reads.close()

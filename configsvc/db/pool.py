@@ -1,18 +1,19 @@
-"""Pooled psycopg2 connections, leased with `async with`, every blocking call on an executor."""
+"""The pool: psycopg2's ThreadedConnectionPool (RealDictCursor), the executor every blocking call
+runs on, and the slots that make callers wait for a connection instead of failing. A `Session`
+(session.py) leases from it; the pool knows nothing of sessions."""
 
 import asyncio
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager, suppress
+from contextlib import suppress
 
 import psycopg2
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE, TRANSACTION_STATUS_UNKNOWN, connection
 from psycopg2.extras import RealDictCursor
 from psycopg2.pool import PoolError, ThreadedConnectionPool
 
-from configsvc.db.connection import CONNECTION_ERRORS, PooledConnection, connection_parameters, looks_dead
-from configsvc.db.session import Session
+from configsvc.db.connection import CONNECTION_ERRORS, Connection, connection_parameters, looks_dead
 from configsvc.errors import DatabaseUnavailable, PoolExhausted
 
 # How much longer than statement_timeout a call may take before the caller stops waiting
@@ -46,8 +47,8 @@ class Pool(ThreadedConnectionPool):
 class Database:
     """A ThreadedConnectionPool guarded by an asyncio semaphore sized to its maximum.
 
-    psycopg2's pool raises PoolError at once when exhausted; the semaphore makes callers
-    wait (asynchronously, up to the lease timeout) instead, so PoolError never escapes.
+    psycopg2's pool raises PoolError at once when exhausted; the slots make callers wait
+    (asynchronously, up to the lease timeout) instead, so PoolError never escapes.
     """
 
     def __init__(
@@ -58,7 +59,7 @@ class Database:
         max_size: int,
         lease_timeout: float,
         statement_timeout_ms: int,
-        connection_factory: type[PooledConnection] = PooledConnection,
+        connection_factory: type[Connection] = Connection,
     ) -> None:
         self._dsn = dsn
         self._connection_factory = connection_factory
@@ -69,10 +70,11 @@ class Database:
         self._slots = asyncio.Semaphore(max_size)
         # A few spare threads so releases and cancels are never stuck behind queries.
         self.executor = ThreadPoolExecutor(max_workers=max_size + 4, thread_name_prefix="configsvc-db")
+        # How long a session may wait on the database in all: slot, calls, commit.
         self.call_timeout = statement_timeout_ms / 1000 + CALL_GRACE_SECONDS
         self._pool: Pool | None = None
         self.leased = 0  # pool slots taken right now
-        self._releasing: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[None]] = set()
         # Told how long each lease waited for its slot (the metrics' histogram), when set.
         self.on_wait: Callable[[float], None] | None = None
 
@@ -115,43 +117,17 @@ class Database:
         return pool
 
     async def close(self) -> None:
-        if self._releasing:  # connections still going back (a bounded wait: they may never answer)
-            await asyncio.wait(set(self._releasing), timeout=self.call_timeout)
+        if self._background:  # connections still going back (a bounded wait: they may never answer)
+            await asyncio.wait(set(self._background), timeout=self.call_timeout)
         pool, self._pool = self._pool, None
         if pool is not None:
             await asyncio.get_running_loop().run_in_executor(self.executor, pool.closeall)
         await asyncio.to_thread(self.executor.shutdown, wait=True)
 
-    @asynccontextmanager
-    async def lease(self, *, autocommit: bool = False, deferred: bool = False) -> AsyncIterator[Session]:
-        """Lend one connection; it goes back rolled back, or closed if it may be broken.
-
-        The pool slot is taken here (waiting asynchronously up to the lease timeout), or with
-        `deferred` at the session's first call, so that a unit of work whose request turns out
-        invalid never waits for one. The connection is checked out by that first call's hop.
-        """
-        if self._pool is None:
-            raise DatabaseUnavailable("the database pool is closed")
-        session = Session(self, autocommit=autocommit)
-        if not deferred:
-            await self.take_slot(until=session.start_clock())
-            session.holds_slot = True
-        try:
-            yield session
-        finally:
-            if not self._release_now(session):
-                await self._released_soon(session)
-
-    async def _released_soon(self, session: Session) -> None:
-        """Release in a task of its own (shielded: a second cancellation must not leak the connection
-        or the slot), waited for until the session's deadline at most: a connection that stopped
-        answering goes back, or is closed, in the background, and the response does not wait."""
-        release = asyncio.ensure_future(self._release(session))
-        self._releasing.add(release)
-        release.add_done_callback(self._releasing.discard)
-        with suppress(TimeoutError):
-            async with asyncio.timeout_at(max(session.start_clock(), asyncio.get_running_loop().time() + 0.1)):
-                await asyncio.shield(release)
+    def in_background(self, task: asyncio.Task[None]) -> None:
+        """Keep `task` (a connection going back) until done; `close` waits for it, a while."""
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def take_slot(self, *, until: float | None = None) -> None:
         """Wait for a pool slot, up to the lease timeout (and at most until `until`, a deadline)."""
@@ -175,6 +151,10 @@ class Database:
                 self.on_wait(asyncio.get_running_loop().time() - started)
         self.leased += 1
 
+    def give_slot(self) -> None:
+        self.leased -= 1
+        self._slots.release()
+
     def checkout(self) -> connection:
         """A working connection from the pool (on the executor: it may have to connect)."""
         pool = self._pool
@@ -193,52 +173,19 @@ class Database:
             pool.putconn(conn, close=True)
         raise DatabaseUnavailable("cannot get a working database connection")
 
-    def _release_now(self, session: Session) -> bool:
-        """The common release, with nothing to wait for: no call in flight and the connection idle
-        (or never checked out). An idle connection goes back as bookkeeping with no I/O, so on the
-        loop, unless the pool's lock is held (it may be opening a connection). False when
-        `_release` must do it."""
-        if not session.holds_slot:
-            return True
-        if session.pending is not None:
-            return False
-        conn = session.connection
-        if conn is not None:
-            pool = self._pool
-            try:
-                idle = not session.broken and conn.closed == 0
-                idle = idle and conn.info.transaction_status == TRANSACTION_STATUS_IDLE
-                if not idle or pool is None:
-                    return False
-                conn.autocommit = False
-                if not pool.putconn_nowait(conn):
-                    return False
-            except (psycopg2.Error, PoolError):
-                return False  # the slow path looks again, and closes what it cannot return
-        self.leased -= 1
-        self._slots.release()
-        return True
-
-    async def _release(self, session: Session) -> None:
+    def put_back_now(self, conn: connection) -> bool:
+        """Take back an idle connection on the event loop, with no I/O, if the pool's lock is free
+        right now (it may be opening a connection); False when `put_back` must do it."""
+        pool = self._pool
         try:
-            pending = session.pending
-            if pending is not None:
-                session.abandoned.set()
-                # The caller went away mid-call: cancel the statement server-side and wait for
-                # the thread, so the connection is never handed out while still busy.
-                # PQcancel opens a connection of its own: it blocks, so it runs on the executor.
-                if session.connection is not None:
-                    with suppress(psycopg2.Error):
-                        await asyncio.wrap_future(self.executor.submit(session.connection.cancel))
-                with suppress(BaseException):
-                    await asyncio.wrap_future(pending)
-            if session.connection is not None:
-                await asyncio.wrap_future(self.executor.submit(self._put_back, session.connection, session.broken))
-        finally:
-            self.leased -= 1
-            self._slots.release()
+            if pool is None or conn.closed or conn.info.transaction_status != TRANSACTION_STATUS_IDLE:
+                return False
+            conn.autocommit = False
+            return pool.putconn_nowait(conn)
+        except (psycopg2.Error, PoolError):
+            return False  # `put_back` looks again, and closes what it cannot return
 
-    def _put_back(self, conn: connection, discard: bool) -> None:
+    def put_back(self, conn: connection, discard: bool) -> None:
         """On the executor: roll back what is open, then return the connection, or close it."""
         if not discard and not conn.closed:
             status = conn.info.transaction_status

@@ -6,8 +6,9 @@ from contextlib import suppress
 import psycopg2
 import pytest
 
-from configsvc.db.connection import PooledConnection
+from configsvc.db.connection import Connection
 from configsvc.db.pool import Database, Pool
+from configsvc.db.session import Session
 from configsvc.errors import DatabaseUnavailable, PoolExhausted
 from test.pools import backend_pid, open_database
 from test.sql import sql
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_sessions_run_in_utc_with_the_statement_timeout_and_dict_rows(database_url):
-    async with open_database(database_url, statement_timeout_ms=1234) as database, database.lease() as session:
+    async with open_database(database_url, statement_timeout_ms=1234) as database, Session(database) as session:
         row = await session.fetch_one("SHOW timezone")
         timeout = await session.fetch_one("SHOW statement_timeout")
 
@@ -29,14 +30,14 @@ async def test_lease_waits_for_a_free_connection(database_url):
         order: list[str] = []
 
         async def hold() -> None:
-            async with database.lease():
+            async with Session(database):
                 order.append("first in")
                 await asyncio.sleep(0.3)
                 order.append("first out")
 
         async def wait() -> None:
             await asyncio.sleep(0.05)
-            async with database.lease():
+            async with Session(database):
                 order.append("second in")
 
         await asyncio.gather(hold(), wait())
@@ -45,10 +46,10 @@ async def test_lease_waits_for_a_free_connection(database_url):
 
 
 async def test_lease_times_out_with_a_domain_error_when_the_pool_is_exhausted(database_url):
-    async with open_database(database_url, max_size=1, lease_timeout=0.3) as database, database.lease():
+    async with open_database(database_url, max_size=1, lease_timeout=0.3) as database, Session(database):
         started = time.monotonic()
         with pytest.raises(PoolExhausted, match=r"within 0\.3 s"):
-            async with database.lease():
+            async with Session(database):
                 pass
         waited = time.monotonic() - started
 
@@ -70,7 +71,7 @@ async def test_connection_broken_during_use_is_discarded_not_handed_out_again(da
 
         async def killed_mid_use() -> None:
             nonlocal first
-            async with database.lease() as session:
+            async with Session(database) as session:
                 first = (await session.fetch_one("SELECT pg_backend_pid() AS pid"))["pid"]
                 sql(database_url, "SELECT pg_terminate_backend(%s, 5000)", (first,))
                 await session.fetch_one("SELECT 1")
@@ -87,20 +88,20 @@ async def test_a_silent_server_is_given_up_on_after_the_statement_timeout_and_gr
         database.call_timeout = 0.3  # as if the server stopped answering
         started = time.monotonic()
         with pytest.raises(DatabaseUnavailable, match="did not answer in time"):
-            async with database.lease() as session:
+            async with Session(database) as session:
                 await session.execute("SELECT pg_sleep(5)")
 
         assert time.monotonic() - started < 2
-        async with database.lease() as session:
+        async with Session(database) as session:
             assert await session.fetch_one("SELECT 1 AS one") == {"one": 1}
 
 
 async def test_unfinished_transaction_is_rolled_back_before_reuse(database_url):
     async with open_database(database_url, max_size=1) as database:
-        async with database.lease() as session:
+        async with Session(database) as session:
             await session.execute("INSERT INTO applications (id, name) VALUES (%s, 'left open')", ("0" * 26,))
 
-        async with database.lease() as session:
+        async with Session(database) as session:
             assert await session.fetch_all("SELECT * FROM applications") == []
 
 
@@ -108,7 +109,7 @@ async def test_cancelled_request_cancels_its_statement_and_frees_the_connection(
     async with open_database(database_url, max_size=1) as database:
 
         async def slow() -> None:
-            async with database.lease() as session:
+            async with Session(database) as session:
                 await session.execute("SELECT pg_sleep(30)")
 
         task = asyncio.create_task(slow())
@@ -118,7 +119,7 @@ async def test_cancelled_request_cancels_its_statement_and_frees_the_connection(
         with pytest.raises(asyncio.CancelledError):
             await task
 
-        async with database.lease() as session:
+        async with Session(database) as session:
             assert await session.fetch_one("SELECT 1 AS one") == {"one": 1}
         assert time.monotonic() - started < 2
         sleeping = sql(
@@ -132,7 +133,7 @@ async def test_statement_timeout_is_unavailable_but_keeps_the_healthy_connection
     async with open_database(database_url, statement_timeout_ms=100, max_size=1) as database:
         first = await backend_pid(database)
         with pytest.raises(DatabaseUnavailable, match="took too long"):
-            async with database.lease() as session:
+            async with Session(database) as session:
                 await session.execute("SELECT pg_sleep(2)")
 
         assert await backend_pid(database) == first
@@ -155,7 +156,7 @@ async def test_closed_database_refuses_leases_without_pool_error(database_url):
         pass
 
     with pytest.raises(DatabaseUnavailable, match="closed"):
-        async with database.lease():
+        async with Session(database):
             pass
 
 
@@ -175,21 +176,21 @@ async def test_returned_connections_stay_open_for_reuse(database_url):
 
 async def test_a_lease_costs_no_executor_hop_until_its_first_call(database_url):
     async with open_database(database_url, max_size=1) as database:
-        async with database.lease() as session:
+        async with Session(database) as session:
             assert session.connection is None
             await session.fetch_one("SELECT 1")
             assert session.connection is not None
-        async with database.lease() as unused:
+        async with Session(database) as unused:
             pass
         assert unused.connection is None
 
 
 async def test_autocommit_leases_skip_the_transaction_and_are_reset_on_return(database_url):
     async with open_database(database_url, max_size=1) as database:
-        async with database.lease(autocommit=True) as session:
+        async with Session(database, autocommit=True) as session:
             await session.execute("INSERT INTO applications (id, name) VALUES (%s, 'kept')", ("0" * 26,))
             assert session.connection.info.transaction_status == psycopg2.extensions.TRANSACTION_STATUS_IDLE
-        async with database.lease() as session:
+        async with Session(database) as session:
             assert await session.fetch_one("SELECT name FROM applications") == {"name": "kept"}
             assert session.connection.autocommit is False
 
@@ -198,7 +199,7 @@ async def test_connections_with_descriptors_above_1023_are_not_mistaken_for_dead
     spare = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
     try:
         async with open_database(database_url, max_size=1) as database:
-            async with database.lease() as session:
+            async with Session(database) as session:
                 assert session.connection is None
                 assert await session.fetch_one("SELECT 1 AS one") == {"one": 1}
                 assert session.connection.fileno() >= 1024
@@ -208,7 +209,7 @@ async def test_connections_with_descriptors_above_1023_are_not_mistaken_for_dead
             os.close(fd)
 
 
-class SlowConnection(PooledConnection):
+class SlowConnection(Connection):
     def __init__(self, *args, **kwargs):
         time.sleep(0.5)
         super().__init__(*args, **kwargs)
@@ -218,7 +219,7 @@ async def test_a_request_cancelled_during_checkout_does_not_run_its_statement(da
     async with open_database(database_url, max_size=1, connection_factory=SlowConnection) as database:
 
         async def slow() -> None:
-            async with database.lease() as session:
+            async with Session(database) as session:
                 await session.execute("SELECT pg_sleep(3)")
 
         task = asyncio.create_task(slow())
@@ -227,7 +228,7 @@ async def test_a_request_cancelled_during_checkout_does_not_run_its_statement(da
         task.cancel()
         with suppress(asyncio.CancelledError):
             await task
-        async with database.lease() as session:
+        async with Session(database) as session:
             assert await session.fetch_one("SELECT 1 AS one") == {"one": 1}
 
         assert time.monotonic() - started < 2  # not the 3 s of the statement
@@ -248,24 +249,24 @@ async def test_an_idle_connection_goes_back_without_a_task_or_a_hop(database_url
     """The common release is synchronous; only one needing I/O (a rollback) takes the slow path."""
     async with open_database(database_url, max_size=1) as database:
         slow_releases = []
-        slow_release = database._release
+        put_back = database.put_back
 
-        async def recording_release(session):
-            slow_releases.append(session.connection.info.transaction_status)
-            await slow_release(session)
+        def recording_put_back(conn, discard):  # the slow path's, on the executor
+            slow_releases.append(conn.info.transaction_status)
+            put_back(conn, discard)
 
-        monkeypatch.setattr(database, "_release", recording_release)
-        async with database.lease(autocommit=True) as session:
+        monkeypatch.setattr(database, "put_back", recording_put_back)
+        async with Session(database, autocommit=True) as session:
             await session.fetch_one("SELECT 1 AS one")
-        async with database.lease() as session:
+        async with Session(database) as session:
             await session.fetch_one("SELECT 1 AS one")
             await session.commit()
         assert slow_releases == []
 
-        async with database.lease() as session:
+        async with Session(database) as session:
             await session.fetch_one("SELECT 1 AS one")  # leaves a transaction open: rolled back
         assert slow_releases == [psycopg2.extensions.TRANSACTION_STATUS_INTRANS]
-        async with database.lease() as session:  # the same (only) connection, rolled back
+        async with Session(database) as session:  # the same (only) connection, rolled back
             status = await session.call(lambda conn: conn.info.transaction_status)
         assert status == psycopg2.extensions.TRANSACTION_STATUS_IDLE
 
@@ -277,9 +278,9 @@ async def test_a_failing_fast_release_falls_back_and_keeps_the_slot(database_url
             raise psycopg2.pool.PoolError("refused")
 
         monkeypatch.setattr(database._pool, "putconn_nowait", refuse)
-        async with database.lease(autocommit=True) as session:
+        async with Session(database, autocommit=True) as session:
             await session.fetch_one("SELECT 1 AS one")
         monkeypatch.undo()
 
-        async with database.lease() as session:  # the only slot is free again, and usable
+        async with Session(database) as session:  # the only slot is free again, and usable
             assert (await session.fetch_one("SELECT 1 AS one")) == {"one": 1}

@@ -1,8 +1,12 @@
-"""Statements: plain SQL strings, or hot ones prepared once per connection and then EXECUTEd by name."""
+"""Statements: plain SQL strings, or hot ones prepared once per connection and then EXECUTEd by name;
+and `Reads`, what a view needs of whatever connection runs its statements."""
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+from psycopg2.sql import Composable
 
 Row = dict[str, Any]
 
@@ -28,16 +32,31 @@ class Prepared:
         object.__setattr__(self, "execute_sql", execute)
 
 
-Statement = str | Prepared
+Statement = str | Composable | Prepared
+
+
+class Reads(Protocol):
+    """A connection lent to a view: a pooled `Session`, or the loop read connection's session."""
+
+    async def fetch_one(self, statement: Statement, params: object = None) -> Row | None: ...
+
+    async def fetch_all(self, statement: Statement, params: object = None) -> list[Row]: ...
+
+
+def steps(statement: Statement, prepared: set[str]) -> Iterator[tuple[str | Composable, bool]]:
+    """What to send for `statement` on a connection that has prepared `prepared`, in order: (SQL,
+    whether it takes the parameters). A Prepared statement counts as prepared once the caller has
+    run its PREPARE and asked for the next step."""
+    if not isinstance(statement, Prepared):
+        yield statement, True
+        return
+    if statement.name not in prepared:
+        yield statement.prepare_sql, False
+        prepared.add(statement.name)
+    yield statement.execute_sql, True
 
 
 def run(cursor: Any, statement: Statement, params: object) -> None:
-    """Execute on `cursor`; a Prepared statement is prepared first if its connection has not yet."""
-    if isinstance(statement, str):
-        cursor.execute(statement, params)
-        return
-    prepared = cursor.connection.prepared
-    if statement.name not in prepared:
-        cursor.execute(statement.prepare_sql)
-        prepared.add(statement.name)
-    cursor.execute(statement.execute_sql, params)
+    """Execute on `cursor` (blocking), preparing first if its connection has not yet."""
+    for sql, with_params in steps(statement, cursor.connection.prepared):
+        cursor.execute(sql, params if with_params else None)

@@ -4,6 +4,7 @@ from ulid import ULID
 from configsvc.errors import Conflict, NotFound, PreconditionFailed, StillReferenced
 from configsvc.repositories.applications import ApplicationsRepository
 from configsvc.views import applications as view
+from configsvc.views.keys import ApplicationsPage
 from test.shapes import Fielded, fields, read_one
 
 pytestmark = pytest.mark.anyio
@@ -49,7 +50,7 @@ async def test_replace_changes_everything_and_moves_updated_at(repository, sessi
     assert (replaced.name, replaced.comments) == ("invoicing", None)
     assert replaced.created_at == created.created_at
     assert replaced.updated_at > created.updated_at
-    page = (await read_one(view.applications, session, (10, None, "invoicing"))).json()
+    page = (await read_one(view.applications, session, ApplicationsPage(10, None, "invoicing"))).json()
     assert [application["id"] for application in page] == [created.id]
 
 

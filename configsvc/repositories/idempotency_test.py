@@ -3,6 +3,7 @@ import asyncio
 import psycopg2
 import pytest
 
+from configsvc.db.session import Session
 from configsvc.repositories.idempotency import IdempotencyRepository
 
 pytestmark = pytest.mark.anyio
@@ -11,13 +12,13 @@ KEY = {"method": "POST", "path": "/api/v1/applications", "key": "k-1"}
 
 
 async def test_first_claim_owns_the_key_and_later_claims_get_the_stored_response(database):
-    async with database.lease() as session:
+    async with Session(database) as session:
         repository = IdempotencyRepository(session)
         assert await repository.claim(**KEY, request_hash="a" * 64) is None
         await repository.complete(**KEY, status=201, headers={"location": "/x"}, body=b'{"id":1}')
         await session.commit()
 
-    async with database.lease() as session:
+    async with Session(database) as session:
         stored = await IdempotencyRepository(session).claim(**KEY, request_hash="b" * 64)
 
     assert (stored.request_hash, stored.status, stored.headers, stored.body) == (
@@ -29,20 +30,20 @@ async def test_first_claim_owns_the_key_and_later_claims_get_the_stored_response
 
 
 async def test_a_claim_rolled_back_leaves_the_key_free(database):
-    async with database.lease() as session:
+    async with Session(database) as session:
         assert await IdempotencyRepository(session).claim(**KEY, request_hash="a" * 64) is None
         await session.rollback()
 
-    async with database.lease() as session:
+    async with Session(database) as session:
         assert await IdempotencyRepository(session).claim(**KEY, request_hash="a" * 64) is None
 
 
 async def test_a_concurrent_claim_waits_for_the_first_transaction(database):
-    async with database.lease() as first:
+    async with Session(database) as first:
         assert await IdempotencyRepository(first).claim(**KEY, request_hash="a" * 64) is None
 
         async def second_claim():
-            async with database.lease() as second:
+            async with Session(database) as second:
                 return await IdempotencyRepository(second).claim(**KEY, request_hash="a" * 64)
 
         waiting = asyncio.create_task(second_claim())
@@ -55,7 +56,7 @@ async def test_a_concurrent_claim_waits_for_the_first_transaction(database):
 
 
 async def test_keys_older_than_24_hours_are_taken_over_and_purged(database, database_url):
-    async with database.lease() as session:
+    async with Session(database) as session:
         repository = IdempotencyRepository(session)
         await repository.claim(**KEY, request_hash="a" * 64)
         await repository.complete(**KEY, status=201, headers={}, body=b"{}")
@@ -67,7 +68,7 @@ async def test_keys_older_than_24_hours_are_taken_over_and_purged(database, data
         cursor.execute("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'")
     conn.close()
 
-    async with database.lease() as session:
+    async with Session(database) as session:
         assert await IdempotencyRepository(session).claim(**KEY, request_hash="c" * 64) is None
         await session.commit()
 

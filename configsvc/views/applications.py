@@ -1,11 +1,10 @@
 """Reads of applications: by id with their configuration ids, their configurations, and the list.
 
-Each view takes a session and a list of keys, so that reads arriving together are answered by one
-statement where the SQL allows (see `configsvc.views.reader`), and returns an Outcome per key.
+Each view takes a connection and a list of keys, so that reads arriving together are answered by one
+statement where the SQL allows (see `configsvc.views.reader`), and returns an Answer per key.
 """
 
-from configsvc.db.session import Session
-from configsvc.db.statements import Prepared
+from configsvc.db.statements import Prepared, Reads
 from configsvc.representations import (
     APPLICATION_FIELDS,
     APPLICATION_SUMMARY_FIELDS,
@@ -17,7 +16,9 @@ from configsvc.representations import (
     one,
     page,
 )
-from configsvc.views.outcome import APPLICATIONS, Outcome
+from configsvc.views import tags
+from configsvc.views.answer import Answer
+from configsvc.views.keys import ApplicationsPage, ConfigurationsPage
 
 SELECT_BY_IDS = Prepared(
     "view_applications",
@@ -63,30 +64,31 @@ WHERE a.id = %(id)s
 NO_APPLICATION = "no such application"
 
 
-async def applications_by_id(session: Session, ids: list[str]) -> dict[str, Outcome]:
+async def applications_by_id(session: Reads, ids: list[str]) -> dict[str, Answer]:
     rows = await session.fetch_all(SELECT_BY_IDS, {"ids": ids})
-    found = {row["key"]: Outcome.found(Representation.from_row(row), row["key"]) for row in rows}
-    return {id: found.get(id) or Outcome.not_found(NO_APPLICATION, id) for id in ids}
+    found = {row["key"]: Answer.found(Representation.from_row(row), tags.resource(row["key"])) for row in rows}
+    return {id: found.get(id) or Answer.not_found(NO_APPLICATION, tags.resource(id)) for id in ids}
 
 
-async def applications(session: Session, keys: list[tuple[int, str | None, str | None]]) -> dict[tuple, Outcome]:
-    """Keys are (limit, after, name): a page in id order; with a name, only the application of that
-    name (names are unique)."""
-    outcomes = {}
+async def applications(session: Reads, keys: list[ApplicationsPage]) -> dict[ApplicationsPage, Answer]:
+    """A page in id order; with a name, only the application of that name (names are unique)."""
+    answers = {}
     for key in keys:
-        limit, after, name = key
-        statement = SELECT_PAGE if name is None else SELECT_PAGE_BY_NAME
-        row = await session.fetch_one(statement, {"limit": limit, "after": after, "name": name})
+        statement = SELECT_PAGE if key.name is None else SELECT_PAGE_BY_NAME
+        row = await session.fetch_one(statement, {"limit": key.limit, "after": key.after, "name": key.name})
         assert row is not None  # an aggregate always returns one row
-        outcomes[key] = Outcome.found(Page.from_row(row), APPLICATIONS)
-    return outcomes
+        answers[key] = Answer.found(Page.from_row(row), tags.APPLICATIONS)
+    return answers
 
 
-async def configurations_of(session: Session, keys: list[tuple[str, int, str | None]]) -> dict[tuple, Outcome]:
-    """Keys are (application id, limit, after): its configurations in id order, full."""
-    outcomes = {}
+async def configurations_of(session: Reads, keys: list[ConfigurationsPage]) -> dict[ConfigurationsPage, Answer]:
+    """An application's configurations in id order, full."""
+    answers = {}
     for key in keys:
-        id, limit, after = key
-        row = await session.fetch_one(SELECT_CONFIGURATIONS_PAGE, {"id": id, "limit": limit, "after": after})
-        outcomes[key] = Outcome.not_found(NO_APPLICATION, id) if row is None else Outcome.found(Page.from_row(row), id)
-    return outcomes
+        id = key.application_id
+        row = await session.fetch_one(SELECT_CONFIGURATIONS_PAGE, {"id": id, "limit": key.limit, "after": key.after})
+        if row is None:
+            answers[key] = Answer.not_found(NO_APPLICATION, tags.resource(id))
+        else:
+            answers[key] = Answer.found(Page.from_row(row), tags.resource(id))
+    return answers

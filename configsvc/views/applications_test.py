@@ -5,7 +5,8 @@ from configsvc.errors import NotFound
 from configsvc.repositories.applications import ApplicationsRepository
 from configsvc.schemas import Application, ApplicationSummary, Configuration
 from configsvc.views import applications as view
-from configsvc.views.outcome import APPLICATIONS
+from configsvc.views.keys import ApplicationsPage, ConfigurationsPage
+from configsvc.views.tags import APPLICATIONS
 from test.shapes import fields
 
 pytestmark = pytest.mark.anyio
@@ -71,9 +72,9 @@ async def test_the_representation_has_the_fields_of_the_model_in_order(session):
 async def test_pages_follow_id_order_with_a_cursor_until_the_end(session):
     ids = sorted([(await create(session, f"app{i}")).id for i in range(5)])
 
-    first = await read(view.applications, session, (2, None, None))
-    last = await read(view.applications, session, (10, first.next_cursor, None))
-    empty = await read(view.applications, session, (10, ids[-1], None))
+    first = await read(view.applications, session, ApplicationsPage(2, None, None))
+    last = await read(view.applications, session, ApplicationsPage(10, first.next_cursor, None))
+    empty = await read(view.applications, session, ApplicationsPage(10, ids[-1], None))
 
     assert [a["id"] for a in first.json()] == ids[:2]
     assert [list(a) for a in first.json()] == [list(ApplicationSummary.model_fields)] * 2
@@ -81,25 +82,25 @@ async def test_pages_follow_id_order_with_a_cursor_until_the_end(session):
     assert [a["id"] for a in last.json()] == ids[2:]
     assert last.next_cursor is None
     assert (empty.body, empty.next_cursor) == (b"[]", None)
-    outcome = (await view.applications(session, [(2, None, None)]))[(2, None, None)]
-    assert outcome.tags == (APPLICATIONS,)
+    answer = (await view.applications(session, [ApplicationsPage(2, None, None)]))[ApplicationsPage(2, None, None)]
+    assert answer.tags == (APPLICATIONS,)
 
 
 async def test_a_page_that_ends_exactly_at_the_last_row_has_no_next_cursor(session):
     for i in range(2):
         await create(session, f"app{i}")
 
-    assert (await read(view.applications, session, (2, None, None))).next_cursor is None
+    assert (await read(view.applications, session, ApplicationsPage(2, None, None))).next_cursor is None
 
 
 async def test_the_name_filter_finds_exactly_that_name(session):
     billing = await create(session, "billing")
     await create(session, "billing-eu")
 
-    found = await read(view.applications, session, (10, None, "billing"))
+    found = await read(view.applications, session, ApplicationsPage(10, None, "billing"))
 
     assert [a["id"] for a in found.json()] == [billing.id]
-    assert (await read(view.applications, session, (10, None, "bill"))).json() == []
+    assert (await read(view.applications, session, ApplicationsPage(10, None, "bill"))).json() == []
 
 
 async def test_an_applications_configurations_are_paged_whole_with_its_seq_as_etag(session):
@@ -107,9 +108,11 @@ async def test_an_applications_configurations_are_paged_whole_with_its_seq_as_et
     ids = sorted(new_id() for _ in range(3))
     await add_configurations(session, application.id, ids)
 
-    first = await read(view.configurations_of, session, (application.id, 2, None))
-    rest = await read(view.configurations_of, session, (application.id, 2, first.next_cursor))
-    empty = await read(view.configurations_of, session, ((await create(session, "empty")).id, 10, None))
+    first = await read(view.configurations_of, session, ConfigurationsPage(application.id, 2, None))
+    rest = await read(view.configurations_of, session, ConfigurationsPage(application.id, 2, first.next_cursor))
+    empty = await read(
+        view.configurations_of, session, ConfigurationsPage((await create(session, "empty")).id, 10, None)
+    )
 
     assert [c["id"] for c in first.json()] == ids[:2]
     assert [list(c) for c in first.json()] == [list(Configuration.model_fields)] * 2
@@ -118,4 +121,4 @@ async def test_an_applications_configurations_are_paged_whole_with_its_seq_as_et
     assert rest.next_cursor is None
     assert (empty.body, empty.etag) == (b"[]", '"0"')
     with pytest.raises(NotFound):
-        await read(view.configurations_of, session, (new_id(), 10, None))
+        await read(view.configurations_of, session, ConfigurationsPage(new_id(), 10, None))

@@ -4,50 +4,38 @@ one: `db/loop_reads.py`) and, where the SQL allows, one statement: the DataLoade
 A batch stays open while it waits for a connection, and is sealed when it gets one, before
 its statement is sent: every read in it arrived before the statement, so the statement's snapshot
 holds every write acknowledged before any of them. A read arriving later joins the next batch.
-Reads of the same key in one batch share its answer.
+Reads of the same key in one batch share its answer. What a batch finds is kept in the cache when
+the cache's guard allows (`cache.py`), before any of its readers resumes.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Hashable
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import Protocol
 
 from configsvc.db import deadline
+from configsvc.db.statements import Reads
 from configsvc.errors import DatabaseUnavailable
-from configsvc.views.outcome import Outcome
-
-# A view is given a session with `fetch_one` and `fetch_all` (a pooled Session, or a LoopSession).
-type View[K] = Callable[[Any, list[K]], Awaitable[dict[K, Outcome]]]
+from configsvc.views.answer import Answer
+from configsvc.views.cache import ReadCache
+from configsvc.views.kinds import ReadKind
 
 
 class Sessions(Protocol):
-    """Where batches get their connection: a `Database`, or `db.loop_reads.ReadSessions`."""
+    """Where batches get their connection (`db.loop_reads.ReadSessions`)."""
 
-    def lease(self, *, autocommit: bool) -> AbstractAsyncContextManager[Any]: ...
+    def lease(self) -> AbstractAsyncContextManager[Reads]: ...
 
 
-class Batches[K: Hashable, T]:
-    """`begin()` is called as a batch is sealed and its result goes to `finish(ticket, outcomes)`,
-    which runs before any reader of the batch resumes (the cache stores there)."""
-
-    def __init__(
-        self,
-        sessions: Sessions,
-        view: View[K],
-        *,
-        begin: Callable[[], T],
-        finish: Callable[[T, dict[K, Outcome]], None],
-        abandon: Callable[[T], None],
-    ) -> None:
+class Batches[K: Hashable]:
+    def __init__(self, kind: ReadKind[K], sessions: Sessions, cache: ReadCache) -> None:
+        self._kind = kind
         self._sessions = sessions
-        self._view = view
-        self._begin = begin
-        self._finish = finish
-        self._abandon = abandon
-        self._open: dict[K, asyncio.Future[Outcome]] | None = None
+        self._cache = cache
+        self._open: dict[K, asyncio.Future[Answer]] | None = None
         self._flushing: set[asyncio.Task[None]] = set()
 
-    async def load(self, key: K) -> Outcome:
+    async def load(self, key: K) -> Answer:
         if self._open is None:
             self._open = {}
             task = asyncio.ensure_future(self._flush())
@@ -64,17 +52,15 @@ class Batches[K: Hashable, T]:
             raise DatabaseUnavailable("the database did not answer in time") from None
 
     async def _flush(self) -> None:
-        batch: dict[K, asyncio.Future[Outcome]] | None = None
+        batch: dict[K, asyncio.Future[Answer]] | None = None
         try:
-            async with self._sessions.lease(autocommit=True) as session:
+            async with self._sessions.lease() as session:
                 batch, self._open = self._open or {}, None
-                ticket = self._begin()
-                try:
-                    outcomes = await self._view(session, list(batch))
-                except BaseException:
-                    self._abandon(ticket)
-                    raise
-                self._finish(ticket, outcomes)
+                with self._cache.fetching() as fetch:
+                    answers = await self._kind.view(session, list(batch))
+                    for key, answer in answers.items():
+                        if answer.value is not None:
+                            fetch.keep((self._kind, key), answer.value, answer.tags)
         except BaseException as error:
             if batch is None:
                 batch, self._open = self._open or {}, None
@@ -91,4 +77,4 @@ class Batches[K: Hashable, T]:
             return
         for key, future in batch.items():
             if not future.done():
-                future.set_result(outcomes[key])
+                future.set_result(answers[key])

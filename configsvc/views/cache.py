@@ -1,13 +1,16 @@
 """Rendered read results, kept until a change to one of their tags: bounded, least recently used first.
 
-An entry may only be stored by a fetch if none of its tags changed since that fetch began (its
-statement was sent): a change the fetch may not have seen must not be kept past its notification.
-Every invalidation stamps its tags with the clock; `begin()` gives a fetch the clock it starts at,
-`put()` compares, and stamps older than every open fetch are dropped.
+This is the read side's one freshness guard. An entry may only be stored by a fetch if none of its
+tags changed since that fetch began (its statement was sent), and if the cache was not cleared since
+(the listener reconnected, so changes may have gone unheard): a change the fetch may not have seen
+must not be kept past its notification. Every invalidation stamps its tags with the clock;
+`fetching()` gives a fetch the clock it starts at, `Fetch.keep` compares, and stamps older than every
+open fetch are dropped.
 """
 
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 # What an entry costs beyond its body: the key, the tuple, the dict slots (measured roughly).
@@ -33,6 +36,11 @@ class ReadCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def remembered_changes(self) -> int:
+        """Tags whose last change an open fetch may still need to know of."""
+        return len(self._stamps)
+
     def get(self, key: Hashable) -> Sized | None:
         entry = self._entries.get(key)
         if entry is None:
@@ -44,12 +52,21 @@ class ReadCache:
         entry = self._entries.get(key)
         return () if entry is None else entry[1]
 
-    def begin(self) -> int:
-        """A fetch is about to send its statement: the clock it will be judged against."""
+    @contextmanager
+    def fetching(self) -> Iterator["Fetch"]:
+        """Around a fetch, from just before its statement is sent: what it keeps, it keeps only if
+        nothing it depends on changed meanwhile."""
+        began = self._begin()
+        try:
+            yield Fetch(self, began)
+        finally:
+            self._end(began)
+
+    def _begin(self) -> int:
         self._open[self.clock] = self._open.get(self.clock, 0) + 1
         return self.clock
 
-    def end(self, began: int) -> None:
+    def _end(self, began: int) -> None:
         left = self._open[began] - 1
         if left:
             self._open[began] = left
@@ -106,3 +123,15 @@ class ReadCache:
                 keys.discard(key)
                 if not keys:
                     del self._by_tag[tag]
+
+
+class Fetch:
+    __slots__ = ("_began", "_cache")
+
+    def __init__(self, cache: ReadCache, began: int) -> None:
+        self._cache = cache
+        self._began = began
+
+    def keep(self, key: Hashable, value: Sized, tags: tuple[str, ...]) -> bool:
+        """Store `value` unless one of its tags changed since the fetch began; whether it was."""
+        return self._cache.put(key, value, tags, began=self._began)

@@ -8,9 +8,8 @@ def rep(body: str) -> Representation:
 
 def test_an_entry_is_kept_until_one_of_its_tags_changes():
     cache = ReadCache(10_000)
-    began = cache.begin()
-    assert cache.put("k", rep("a"), ("app", "cfg"), began=began)
-    cache.end(began)
+    with cache.fetching() as fetch:
+        assert fetch.keep("k", rep("a"), ("app", "cfg"))
 
     assert cache.get("k") == rep("a")
     cache.invalidate(("other",))
@@ -21,46 +20,52 @@ def test_an_entry_is_kept_until_one_of_its_tags_changes():
 
 def test_a_fetch_that_began_before_a_change_to_its_tags_is_not_kept():
     cache = ReadCache(10_000)
-    began = cache.begin()
-    cache.invalidate(("cfg",))  # announced while the statement was on its way: it may be stale
+    with cache.fetching() as fetch:
+        cache.invalidate(("cfg",))  # announced while the statement was on its way: it may be stale
 
-    assert not cache.put("k", rep("a"), ("cfg",), began=began)
-    assert cache.put("j", rep("b"), ("unrelated",), began=began)
-    cache.end(began)
-    later = cache.begin()
-    assert cache.put("k", rep("a2"), ("cfg",), began=later)  # began after the change: fresh
+        assert not fetch.keep("k", rep("a"), ("cfg",))
+        assert fetch.keep("j", rep("b"), ("unrelated",))
+    with cache.fetching() as later:
+        assert later.keep("k", rep("a2"), ("cfg",))  # began after the change: fresh
 
 
 def test_a_fetch_that_began_before_a_clear_is_not_kept():
+    """A clear is what every listener reconnect does: a fetch in flight across it may have missed
+    a change announced while nobody listened, so it is not kept (the read side's one guard)."""
     cache = ReadCache(10_000)
-    began = cache.begin()
-    cache.clear()
+    with cache.fetching() as fetch:
+        cache.clear()
 
-    assert not cache.put("k", rep("a"), ("cfg",), began=began)
+        assert not fetch.keep("k", rep("a"), ("cfg",))
     assert len(cache) == 0
 
 
-def test_stamps_are_dropped_once_no_open_fetch_needs_them():
+def test_changes_are_remembered_only_while_a_fetch_that_began_before_them_is_open():
     cache = ReadCache(10_000)
-    old = cache.begin()
-    cache.invalidate(("a",))
-    newer = cache.begin()
-    cache.invalidate(("b",))
-    cache.end(old)
-    assert cache._stamps == {"b": cache.clock}  # "a" changed before every fetch still open
-    assert not cache.put("k", rep("x"), ("b",), began=newer)
-    cache.end(newer)
-    assert cache._stamps == {}
+    with cache.fetching() as old:
+        cache.invalidate(("a",))
+        with cache.fetching():
+            cache.invalidate(("b",))
+            assert not old.keep("k", rep("x"), ("a",))
+        assert cache.remembered_changes == 2
+    # "a" changed before every fetch still open... and none is open now.
+    assert cache.remembered_changes == 0
+    with cache.fetching() as fetch:
+        cache.invalidate(("a",))
+        with cache.fetching():
+            pass
+        assert cache.remembered_changes == 1  # the open fetch still needs it
+        assert not fetch.keep("k", rep("x"), ("a",))
 
 
 def test_the_least_recently_used_entries_go_first_when_full():
     size = len(b"aaaa") + ENTRY_OVERHEAD_BYTES
     cache = ReadCache(2 * size)
-    began = cache.begin()
-    cache.put("one", rep("aaaa"), ("1",), began=began)
-    cache.put("two", rep("bbbb"), ("2",), began=began)
-    cache.get("one")  # used: "two" is now the oldest
-    cache.put("three", rep("cccc"), ("3",), began=began)
+    with cache.fetching() as fetch:
+        fetch.keep("one", rep("aaaa"), ("1",))
+        fetch.keep("two", rep("bbbb"), ("2",))
+        cache.get("one")  # used: "two" is now the oldest
+        fetch.keep("three", rep("cccc"), ("3",))
 
     assert (cache.get("one"), cache.get("two")) == (rep("aaaa"), None)
     assert cache.get("three") == rep("cccc")
@@ -72,4 +77,5 @@ def test_the_least_recently_used_entries_go_first_when_full():
 def test_a_cache_of_zero_bytes_keeps_nothing():
     cache = ReadCache(0)
 
-    assert not cache.put("k", rep("a"), ("t",), began=cache.begin())
+    with cache.fetching() as fetch:
+        assert not fetch.keep("k", rep("a"), ("t",))

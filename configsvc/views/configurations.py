@@ -1,11 +1,10 @@
 """Reads of configurations (by id, by name) and their revision history: the SQL and what it renders.
 
-Each view takes a session and a list of keys, so that reads arriving together are answered by one
-statement (see `configsvc.views.reader`), and returns an Outcome per key.
+Each view takes a connection and a list of keys, so that reads arriving together are answered by one
+statement (see `configsvc.views.reader`), and returns an Answer per key.
 """
 
-from configsvc.db.session import Session
-from configsvc.db.statements import Prepared
+from configsvc.db.statements import Prepared, Reads
 from configsvc.representations import (
     CONFIGURATION_FIELDS,
     REVISION_FIELDS,
@@ -15,7 +14,9 @@ from configsvc.representations import (
     one,
     page,
 )
-from configsvc.views.outcome import Outcome, application_row
+from configsvc.views import tags
+from configsvc.views.answer import Answer
+from configsvc.views.keys import ByName, RevisionOf, RevisionsPage
 
 ETAG = configuration_etag("shown")
 SELECT_BY_IDS = Prepared(
@@ -52,35 +53,39 @@ HAS_HISTORY = "SELECT 1 AS present FROM configuration_revisions WHERE configurat
 NO_CONFIGURATION = "no such configuration"
 
 
-async def configurations(session: Session, ids: list[str]) -> dict[str, Outcome]:
+async def configurations(session: Reads, ids: list[str]) -> dict[str, Answer]:
     rows = await session.fetch_all(SELECT_BY_IDS, {"ids": ids})
-    found = {row["key"]: Outcome.found(Representation.from_row(row), row["key"]) for row in rows}
-    return {id: found.get(id) or Outcome.not_found(NO_CONFIGURATION, id) for id in ids}
+    found = {row["key"]: Answer.found(Representation.from_row(row), tags.resource(row["key"])) for row in rows}
+    return {id: found.get(id) or Answer.not_found(NO_CONFIGURATION, tags.resource(id)) for id in ids}
 
 
-async def by_names(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Outcome]:
-    """Keys are (application name, configuration name); a 404 says which of the two is missing."""
+async def by_names(session: Reads, keys: list[ByName]) -> dict[ByName, Answer]:
+    """A 404 says which of the two names is missing."""
     params = {"applications": [application for application, _ in keys], "names": [name for _, name in keys]}
     rows = {row["ordinal"]: row for row in await session.fetch_all(SELECT_BY_NAMES, params)}
-    outcomes = {}
+    answers = {}
     for ordinal, key in enumerate(keys, start=1):
         row = rows[ordinal]
         if row["application_id"] is None:
-            outcome = Outcome.not_found("no application has this name")
+            answer = Answer.not_found("no application has this name")
         elif row["body"] is None:
-            outcome = Outcome.not_found("the application has no configuration with this name", row["application_id"])
+            answer = Answer.not_found(
+                "the application has no configuration with this name", tags.resource(row["application_id"])
+            )
         else:
             # Stale when the configuration changes or its application's name does, not when a
             # sibling configuration moves the application's seq.
-            outcome = Outcome.found(Representation.from_row(row), application_row(row["application_id"]), row["id"])
-        outcomes[key] = outcome
-    return outcomes
+            answer = Answer.found(
+                Representation.from_row(row), tags.application_row(row["application_id"]), tags.resource(row["id"])
+            )
+        answers[key] = answer
+    return answers
 
 
-async def revisions(session: Session, keys: list[tuple[str, int, int | None]]) -> dict[tuple, Outcome]:
-    """Keys are (configuration id, limit, before): newest first; `before` is the keyset cursor.
-    A deleted configuration keeps its history; only an id without any revision is unknown."""
-    outcomes = {}
+async def revisions(session: Reads, keys: list[RevisionsPage]) -> dict[RevisionsPage, Answer]:
+    """Newest first. A deleted configuration keeps its history; only an id without any revision is
+    unknown."""
+    answers = {}
     for key in keys:
         id, limit, before = key
         row = await session.fetch_one(SELECT_REVISIONS, {"id": id, "limit": limit, "before": before})
@@ -88,20 +93,20 @@ async def revisions(session: Session, keys: list[tuple[str, int, int | None]]) -
         result = Page.from_row(row)
         empty = result.body == b"[]"
         if empty and (before is None or await session.fetch_one(HAS_HISTORY, {"id": id}) is None):
-            outcomes[key] = Outcome.not_found(NO_CONFIGURATION, id)
+            answers[key] = Answer.not_found(NO_CONFIGURATION, tags.resource(id))
         else:
-            outcomes[key] = Outcome.found(result, id)
-    return outcomes
+            answers[key] = Answer.found(result, tags.resource(id))
+    return answers
 
 
-async def revision(session: Session, keys: list[tuple[str, int]]) -> dict[tuple[str, int], Outcome]:
-    """Keys are (configuration id, version); revisions are immutable and carry no ETag."""
-    outcomes = {}
+async def revision(session: Reads, keys: list[RevisionOf]) -> dict[RevisionOf, Answer]:
+    """Revisions are immutable and carry no ETag."""
+    answers = {}
     for key in keys:
         id, version = key
         row = await session.fetch_one(SELECT_REVISION, {"id": id, "version": version})
         if row is None:
-            outcomes[key] = Outcome.not_found("no such configuration revision", id)
+            answers[key] = Answer.not_found("no such configuration revision", tags.resource(id))
         else:
-            outcomes[key] = Outcome.found(Representation.from_row(row), id)
-    return outcomes
+            answers[key] = Answer.found(Representation.from_row(row), tags.resource(id))
+    return answers

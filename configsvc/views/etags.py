@@ -1,10 +1,9 @@
-"""The current ETag of whatever is watched, straight from the database: what the watches' reconcile
-compares with what each held request last saw, in one statement per kind of read."""
+"""The current ETag of what is watched, straight from the database: what the watches' reconcile
+compares with what each held request last saw, one statement per kind of read (`kinds.py`)."""
 
-from collections.abc import Hashable
-
-from configsvc.db.session import Session
+from configsvc.db.statements import Reads
 from configsvc.representations import application_etag, collection_etag, configuration_etag
+from configsvc.views.keys import ByName, ConfigurationsPage
 
 SELECT_CONFIGURATIONS = f"""
 SELECT id AS key, {configuration_etag("c")} AS etag FROM configurations c WHERE id = ANY(%(ids)s::varchar[])
@@ -20,33 +19,25 @@ JOIN applications a ON a.name = wanted.application
 JOIN configurations c ON c.application_id = a.id AND c.name = wanted.name
 """
 
-Key = tuple[str, Hashable]
+
+async def configurations(session: Reads, ids: list[str]) -> dict[str, str | None]:
+    etags = {row["key"]: row["etag"] for row in await session.fetch_all(SELECT_CONFIGURATIONS, {"ids": ids})}
+    return {id: etags.get(id) for id in ids}
 
 
-async def current(session: Session, keys: list[Key]) -> dict[Key, str | None]:
-    """Kinds: configuration (id), by_name ((application, name)), application (id) and
-    configurations_of ((application id, ...): the collection's ETag, whatever the page)."""
-    found: dict[Key, str | None] = dict.fromkeys(keys)
-    ids = sorted({key for kind, key in keys if kind == "configuration"})
-    if ids:
-        etags = {row["key"]: row["etag"] for row in await session.fetch_all(SELECT_CONFIGURATIONS, {"ids": ids})}
-        for id in ids:
-            found[("configuration", id)] = etags.get(id)
-    applications = sorted(
-        {key if kind == "application" else key[0] for kind, key in keys if kind in ("application", "configurations_of")}
-    )  # type: ignore[index]
-    if applications:
-        rows = {row["key"]: row for row in await session.fetch_all(SELECT_APPLICATIONS, {"ids": applications})}
-        for kind, key in keys:
-            if kind == "application":
-                found[(kind, key)] = rows[key]["etag"] if key in rows else None
-            elif kind == "configurations_of":
-                row = rows.get(key[0])  # type: ignore[index]
-                found[(kind, key)] = row["collection_etag"] if row else None
-    names = sorted({key for kind, key in keys if kind == "by_name"})  # type: ignore[type-var]
-    if names:
-        params = {"applications": [application for application, _ in names], "names": [name for _, name in names]}
-        etags = {row["ordinal"]: row["etag"] for row in await session.fetch_all(SELECT_BY_NAMES, params)}
-        for ordinal, key in enumerate(names, start=1):
-            found[("by_name", key)] = etags.get(ordinal)
-    return found
+async def by_names(session: Reads, keys: list[ByName]) -> dict[ByName, str | None]:
+    params = {"applications": [key.application for key in keys], "names": [key.name for key in keys]}
+    etags = {row["ordinal"]: row["etag"] for row in await session.fetch_all(SELECT_BY_NAMES, params)}
+    return {key: etags.get(ordinal) for ordinal, key in enumerate(keys, start=1)}
+
+
+async def applications(session: Reads, ids: list[str]) -> dict[str, str | None]:
+    etags = {row["key"]: row["etag"] for row in await session.fetch_all(SELECT_APPLICATIONS, {"ids": ids})}
+    return {id: etags.get(id) for id in ids}
+
+
+async def collections(session: Reads, keys: list[ConfigurationsPage]) -> dict[ConfigurationsPage, str | None]:
+    """The ETag of an application's configurations, whatever the page."""
+    ids = sorted({key.application_id for key in keys})
+    rows = {row["key"]: row["collection_etag"] for row in await session.fetch_all(SELECT_APPLICATIONS, {"ids": ids})}
+    return {key: rows.get(key.application_id) for key in keys}

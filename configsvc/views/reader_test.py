@@ -4,10 +4,15 @@ import psycopg2
 import pytest
 from ulid import ULID
 
-from configsvc.db.listener import LISTEN
+from configsvc.db.listener import CHANNEL
+from configsvc.db.session import Session
 from configsvc.errors import NotFound, PoolExhausted
+from configsvc.main import create_reader
 from configsvc.unit_of_work import UnitOfWork
-from configsvc.views.reader import Reader, tags_of
+from configsvc.views import kinds
+from configsvc.views.keys import ApplicationsPage, ByName
+from configsvc.views.reader import Reader
+from test.client import settings_for
 from test.pools import open_database
 from test.sql import sql
 
@@ -29,14 +34,6 @@ async def create_configuration(database) -> tuple[str, str]:
     return app_id, config_id
 
 
-def test_notifications_name_the_tags_they_change():
-    assert tags_of("a:APP") == ("APP", "APP/row", "applications")
-    assert tags_of("a:APP:seq") == ("APP", "applications")
-    assert tags_of("c:CFG:APP") == ("CFG", "APP", "applications")
-    assert tags_of("*") is None
-    assert tags_of("x:anything") is None
-
-
 def test_a_seq_only_change_is_announced_apart_from_a_change_of_the_application_itself(database_url):
     """migrations/0004: every change is announced; a write to a configuration moves its application's
     seq, announced as 'a:<id>:seq', while a rename of the application is 'a:<id>'."""
@@ -44,7 +41,7 @@ def test_a_seq_only_change_is_announced_apart_from_a_change_of_the_application_i
     try:
         listening.autocommit = True
         with listening.cursor() as cursor:
-            cursor.execute(LISTEN)
+            cursor.execute(f"LISTEN {CHANNEL}")
         app_id, config_id = str(ULID()), str(ULID())
         sql(database_url, "INSERT INTO applications (id, name) VALUES (%s, %s)", (app_id, f"app-{app_id}"))
         sql(
@@ -73,11 +70,11 @@ def test_a_seq_only_change_is_announced_apart_from_a_change_of_the_application_i
 
 async def test_a_read_by_name_stays_cached_while_sibling_configurations_change(database, database_url):
     """By name depends on the configuration and its application's name, not on the application's seq."""
-    reader = await listening(Reader(database, cache_bytes=1 << 20, listen_dsn=database_url))
+    reader = await listening(create_reader(settings_for(database_url), database))
     try:
         app_id, config_id = await create_configuration(database)
         await reader.listener.synced()
-        first = await reader.configuration_by_name(f"app-{app_id}", "c")
+        first = await reader.value(kinds.BY_NAME, ByName(f"app-{app_id}", "c"))
 
         sql(
             database_url,
@@ -85,35 +82,37 @@ async def test_a_read_by_name_stays_cached_while_sibling_configurations_change(d
             (str(ULID()), app_id),
         )
         hits = reader.hits
-        assert await reader.configuration_by_name(f"app-{app_id}", "c") == first
+        assert await reader.value(kinds.BY_NAME, ByName(f"app-{app_id}", "c")) == first
         assert reader.hits == hits + 1  # from memory, after the sync that heard the sibling's insert
-        assert (await reader.application(app_id)).json()["seq"] == 2  # what shows the seq did move
+        assert (await reader.value(kinds.APPLICATION, app_id)).json()["seq"] == 2  # what shows the seq did move
 
         sql(database_url, "UPDATE applications SET name = 'elsewhere', version = version + 1 WHERE id = %s", (app_id,))
         with pytest.raises(NotFound):
-            await reader.configuration_by_name(f"app-{app_id}", "c")
-        assert (await reader.configuration_by_name("elsewhere", "c")).json()["id"] == config_id
+            await reader.value(kinds.BY_NAME, ByName(f"app-{app_id}", "c"))
+        assert (await reader.value(kinds.BY_NAME, ByName("elsewhere", "c"))).json()["id"] == config_id
     finally:
         await reader.stop()
 
 
 async def test_every_read_reflects_the_writes_committed_before_it(database):
-    reader = Reader(database, cache_bytes=0, listen_dsn=None)
+    reader = Reader(database, cache_bytes=0)
     async with UnitOfWork(database) as uow:
         application = (await uow.applications.create(id=str(ULID()), name="billing", comments=None)).json()
         await uow.commit()
 
-    assert (await reader.application(application["id"])).json() == application
-    assert [a["id"] for a in (await reader.applications(limit=10, after=None)).json()] == [application["id"]]
+    assert (await reader.value(kinds.APPLICATION, application["id"])).json() == application
+    assert [a["id"] for a in (await reader.value(kinds.APPLICATIONS, ApplicationsPage(10, None, None))).json()] == [
+        application["id"]
+    ]
     with pytest.raises(NotFound):
-        await reader.configuration(str(ULID()))
+        await reader.value(kinds.CONFIGURATION, str(ULID()))
 
 
 async def test_uncached_reads_run_on_the_loop_connection_and_each_reflects_every_write_before_it(
     database, database_url
 ):
     """Nothing cached (cache_bytes=0): every read is a statement, on the loop connection when free."""
-    reader = await listening(Reader(database, cache_bytes=0, listen_dsn=database_url, loop_reads=True))
+    reader = await listening(create_reader(settings_for(database_url, read_cache_bytes=0), database))
     try:
         assert reader.loop_reads is not None
         assert reader.loop_reads.connected
@@ -121,7 +120,7 @@ async def test_uncached_reads_run_on_the_loop_connection_and_each_reflects_every
         before = reader.loop_reads.lendings
         for n in range(50):
             sql(database_url, "UPDATE configurations SET name = %s WHERE id = %s", (f"n{n}", config_id))
-            assert (await reader.configuration(config_id)).json()["name"] == f"n{n}"
+            assert (await reader.value(kinds.CONFIGURATION, config_id)).json()["name"] == f"n{n}"
         assert reader.loop_reads.lendings - before == 50  # one batch each
     finally:
         await reader.stop()
@@ -129,14 +128,14 @@ async def test_uncached_reads_run_on_the_loop_connection_and_each_reflects_every
 
 
 async def test_a_repeated_read_is_served_from_memory_once_it_is_provably_current(database, database_url):
-    reader = await listening(Reader(database, cache_bytes=1 << 20, listen_dsn=database_url))
+    reader = await listening(create_reader(settings_for(database_url), database))
     try:
         _, config_id = await create_configuration(database)
         await reader.listener.synced()  # the create's own notifications heard: they evict nothing later
-        first = await reader.configuration(config_id)
+        first = await reader.value(kinds.CONFIGURATION, config_id)
         misses = reader.misses
 
-        again = [await reader.configuration(config_id) for _ in range(5)]
+        again = [await reader.value(kinds.CONFIGURATION, config_id) for _ in range(5)]
 
         assert again == [first] * 5
         assert (reader.misses, reader.hits) == (misses, 5)
@@ -146,20 +145,20 @@ async def test_a_repeated_read_is_served_from_memory_once_it_is_provably_current
 
 async def test_a_write_by_any_path_is_seen_by_the_next_read_never_the_cached_value(database, database_url):
     """Writes by SQL on another connection, each followed at once by a read: not one stale answer."""
-    reader = await listening(Reader(database, cache_bytes=1 << 20, listen_dsn=database_url))
+    reader = await listening(create_reader(settings_for(database_url), database))
     try:
         app_id, config_id = await create_configuration(database)
         for n in range(200):
-            await reader.configuration(config_id)  # cached, and about to be stale
-            await reader.configuration_by_name(f"app-{app_id}", f"c{n - 1}" if n else "c")
+            await reader.value(kinds.CONFIGURATION, config_id)  # cached, and about to be stale
+            await reader.value(kinds.BY_NAME, ByName(f"app-{app_id}", f"c{n - 1}" if n else "c"))
             sql(
                 database_url,
                 "UPDATE configurations SET name = %s, version = version + 1 WHERE id = %s",
                 (f"c{n}", config_id),
             )
-            assert (await reader.configuration(config_id)).json()["name"] == f"c{n}"
-            assert (await reader.configuration_by_name(f"app-{app_id}", f"c{n}")).json()["version"] == n + 2
-            assert (await reader.application(app_id)).json()["seq"] == n + 2  # the trigger moved it
+            assert (await reader.value(kinds.CONFIGURATION, config_id)).json()["name"] == f"c{n}"
+            assert (await reader.value(kinds.BY_NAME, ByName(f"app-{app_id}", f"c{n}"))).json()["version"] == n + 2
+            assert (await reader.value(kinds.APPLICATION, app_id)).json()["seq"] == n + 2  # the trigger moved it
         assert reader.hits > 0
     finally:
         await reader.stop()
@@ -168,39 +167,39 @@ async def test_a_write_by_any_path_is_seen_by_the_next_read_never_the_cached_val
 async def test_a_peek_shows_what_the_cache_holds_without_a_round_trip_and_nothing_without_a_listener(
     database, database_url
 ):
-    idle = Reader(database, cache_bytes=1 << 20, listen_dsn=database_url)  # not started: never live
-    reader = await listening(Reader(database, cache_bytes=1 << 20, listen_dsn=database_url))
+    idle = create_reader(settings_for(database_url), database)  # not started: never live
+    reader = await listening(create_reader(settings_for(database_url), database))
     try:
         _, config_id = await create_configuration(database)
         await reader.listener.synced()
-        assert reader.peek("configuration", config_id) is None  # not read yet
-        value = await reader.configuration(config_id)
-        await idle.configuration(config_id)
+        assert reader.peek(kinds.CONFIGURATION, config_id) is None  # not read yet
+        value = await reader.value(kinds.CONFIGURATION, config_id)
+        await idle.value(kinds.CONFIGURATION, config_id)
         hits, misses = reader.hits, reader.misses
 
-        assert reader.peek("configuration", config_id) == (value, (config_id,))
+        assert reader.peek(kinds.CONFIGURATION, config_id) == (value, (config_id,))
         assert (reader.hits, reader.misses) == (hits, misses)  # a peek is not a read
-        assert idle.peek("configuration", config_id) is None
+        assert idle.peek(kinds.CONFIGURATION, config_id) is None
     finally:
         await reader.stop()
 
 
 async def test_without_a_live_listener_every_read_goes_to_the_database(database, database_url):
-    reader = Reader(database, cache_bytes=1 << 20, listen_dsn=database_url)  # not started: never live
+    reader = create_reader(settings_for(database_url), database)  # not started: never live
     _, config_id = await create_configuration(database)
 
     for _ in range(3):
-        await reader.configuration(config_id)
+        await reader.value(kinds.CONFIGURATION, config_id)
 
-    assert (reader.hits, reader.misses, len(reader.cache)) == (0, 3, 0)
+    assert (reader.hits, reader.misses) == (0, 3)
 
 
 async def test_losing_the_listener_empties_the_cache(database, database_url):
-    reader = await listening(Reader(database, cache_bytes=1 << 20, listen_dsn=database_url))
+    reader = await listening(create_reader(settings_for(database_url), database))
     try:
         _, config_id = await create_configuration(database)
         await reader.listener.synced()
-        await reader.configuration(config_id)
+        await reader.value(kinds.CONFIGURATION, config_id)
         assert len(reader.cache) == 1
 
         epoch = reader.listener.epoch
@@ -217,13 +216,42 @@ async def test_losing_the_listener_empties_the_cache(database, database_url):
         await reader.stop()
 
 
+async def test_a_fetch_in_flight_across_a_listener_reconnect_is_not_kept(database, database_url):
+    """Changes announced while nobody listened are unknown: what a fetch that began before the
+    reconnect found is not kept (the cache's one guard: a reconnect clears it)."""
+    reader = await listening(create_reader(settings_for(database_url), database))
+    try:
+        _, config_id = await create_configuration(database)
+        blocker = psycopg2.connect(database_url)
+        try:
+            with blocker.cursor() as cursor:
+                cursor.execute("LOCK TABLE configurations IN ACCESS EXCLUSIVE MODE")  # the fetch waits on it
+            fetch = asyncio.ensure_future(reader.value(kinds.CONFIGURATION, config_id))
+            await asyncio.sleep(0.2)
+            assert not fetch.done()
+            epoch = reader.listener.epoch
+            reader.listener.lose("test: the connection went away")
+            async with asyncio.timeout(10):
+                while reader.listener.epoch < epoch + 2 or not reader.listening:  # lost, then listening again
+                    await asyncio.sleep(0.01)
+        finally:
+            blocker.rollback()
+            blocker.close()
+        await fetch
+        assert reader.peek(kinds.CONFIGURATION, config_id) is None
+        await reader.value(kinds.CONFIGURATION, config_id)
+        assert reader.peek(kinds.CONFIGURATION, config_id) is not None  # one that began since is kept
+    finally:
+        await reader.stop()
+
+
 async def test_reads_return_their_connection_and_fail_fast_when_none_is_free(database_url):
     async with open_database(database_url, max_size=1, lease_timeout=0.2) as database:
-        reader = Reader(database, cache_bytes=0, listen_dsn=None)
+        reader = Reader(database, cache_bytes=0)
         for _ in range(3):
-            await reader.applications(limit=1, after=None)
-        async with database.lease():
+            await reader.value(kinds.APPLICATIONS, ApplicationsPage(1, None, None))
+        async with Session(database):
             with pytest.raises(PoolExhausted):
-                await reader.applications(limit=1, after=None)
+                await reader.value(kinds.APPLICATIONS, ApplicationsPage(1, None, None))
             with pytest.raises(PoolExhausted):
                 await reader.applied_migrations()

@@ -4,6 +4,8 @@ import pytest
 from ulid import ULID
 
 from configsvc.unit_of_work import UnitOfWork
+from configsvc.views import kinds
+from configsvc.views.keys import ByName, ConfigurationsPage
 from configsvc.views.reader import Reader
 from configsvc.views.watch import TooManyHeld, Watches
 from test.sql import sql
@@ -13,7 +15,7 @@ pytestmark = pytest.mark.anyio
 
 @pytest.fixture
 def reader(database):
-    return Reader(database, cache_bytes=1 << 20, listen_dsn=None)
+    return Reader(database, cache_bytes=1 << 20)
 
 
 def watches_of(reader, max_held=10):
@@ -22,10 +24,10 @@ def watches_of(reader, max_held=10):
 
 async def test_a_change_wakes_the_waiters_of_its_tags_only(reader):
     watches = watches_of(reader)
-    billing = watches.hold("configuration", "A", '"1"', ("A",))
-    other = watches.hold("configuration", "B", '"1"', ("B",))
+    billing = watches.hold(kinds.CONFIGURATION, "A", '"1"', ("A",))
+    other = watches.hold(kinds.CONFIGURATION, "B", '"1"', ("B",))
 
-    reader._notified("c:A:APP")
+    reader.notified("c:A:APP")
 
     assert await watches.woken(billing, 1)
     assert not await watches.woken(other, 0.05)
@@ -34,8 +36,8 @@ async def test_a_change_wakes_the_waiters_of_its_tags_only(reader):
 
 async def test_a_wake_up_that_comes_before_the_wait_is_not_lost(reader):
     watches = watches_of(reader)
-    waiter = watches.hold("application", "APP", None, ("APP",))
-    reader._notified("a:APP")  # while the request was still reading
+    waiter = watches.hold(kinds.APPLICATION, "APP", None, ("APP",))
+    reader.notified("a:APP")  # while the request was still reading
 
     assert await watches.woken(waiter, 0.05)
     assert not await watches.woken(waiter, 0.05)  # used up
@@ -43,30 +45,30 @@ async def test_a_wake_up_that_comes_before_the_wait_is_not_lost(reader):
 
 async def test_a_reset_wakes_everyone_and_tags_follow_what_was_last_seen(reader):
     watches = watches_of(reader)
-    waiter = watches.hold("by_name", ("app", "c"), '"1"', ("APP", "OLD"))
+    waiter = watches.hold(kinds.BY_NAME, ByName("app", "c"), '"1"', ("APP", "OLD"))
     watches.seen(waiter, '"2"', ("APP", "NEW"))
 
-    reader._notified("c:OLD:X")  # no longer its configuration
+    reader.notified("c:OLD:X")  # no longer its configuration
     assert not await watches.woken(waiter, 0.05)
-    reader._reset()
+    reader.reset()
     assert await watches.woken(waiter, 0.05)
 
 
 async def test_no_more_than_max_held_and_released_ones_free_their_place(reader):
     watches = watches_of(reader, max_held=2)
-    first = watches.hold("configuration", "A", '"1"', ("A",))
-    watches.hold("configuration", "B", '"1"', ("B",))
+    first = watches.hold(kinds.CONFIGURATION, "A", '"1"', ("A",))
+    watches.hold(kinds.CONFIGURATION, "B", '"1"', ("B",))
 
     with pytest.raises(TooManyHeld):
-        watches.hold("configuration", "C", '"1"', ("C",))
+        watches.hold(kinds.CONFIGURATION, "C", '"1"', ("C",))
     watches.release(first)
-    watches.hold("configuration", "C", '"1"', ("C",))
+    watches.hold(kinds.CONFIGURATION, "C", '"1"', ("C",))
     assert watches.held == 2
 
 
 async def test_closing_wakes_every_held_request(reader):
     watches = watches_of(reader)
-    waiters = [watches.hold("configuration", str(n), '"1"', (str(n),)) for n in range(3)]
+    waiters = [watches.hold(kinds.CONFIGURATION, str(n), '"1"', (str(n),)) for n in range(3)]
 
     watches.close()
 
@@ -81,10 +83,10 @@ async def test_the_reconcile_wakes_what_changed_unannounced_and_evicts_it(reader
         await uow.configurations.create(id=config_id, application_id=app_id, name="c", comments=None, config={})
         await uow.commit()
     watches = watches_of(reader)
-    configuration = watches.hold("configuration", config_id, '"1"', (config_id,))
-    by_name = watches.hold("by_name", ("a", "c"), '"1"', (app_id, config_id))
-    application = watches.hold("application", app_id, '"1.1"', (app_id,))
-    collection = watches.hold("configurations_of", (app_id, 100, None), '"1"', (app_id,))
+    configuration = watches.hold(kinds.CONFIGURATION, config_id, '"1"', (config_id,))
+    by_name = watches.hold(kinds.BY_NAME, ByName("a", "c"), '"1"', (app_id, config_id))
+    application = watches.hold(kinds.APPLICATION, app_id, '"1.1"', (app_id,))
+    collection = watches.hold(kinds.CONFIGURATIONS_OF, ConfigurationsPage(app_id, 100, None), '"1"', (app_id,))
     assert await watches.reconcile() == 0
 
     sql(

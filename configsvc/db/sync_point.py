@@ -1,0 +1,149 @@
+"""The sync point: a round trip on the listening connection, sent after a read arrived, whose answer
+comes only once every change visible when it was sent has been heard (etcd's ReadIndex idea, on
+PostgreSQL). A cached result is served only after one.
+
+A plain query does not give that. PostgreSQL makes a commit visible (ProcArrayEndTransaction) before
+it signals the listening backends (AtCommit_Notify, at the end of CommitTransaction in xact.c), and
+a listening backend delivers notifications only when signalled: for a moment a commit can be read
+by anyone while a round trip on the listening connection still answers without its notification.
+A reader that saw the new version through one process could then see the old one from another
+process's cache.
+
+So a round trip that must cover new commits NOTIFYs a marker on a channel of the connection's own,
+and reports the snapshot it ran under: PreCommit_Notify queues notifications under a lock held until
+after commit, "so that queue entries appear in commit order, and there are never uncommitted queue
+entries ahead of committed ones" (async.c); a transaction visible to the marker's snapshot queued
+its notifications before it became visible, so ahead of the marker. Our own commit makes our backend
+read the queue up to the marker and deliver it in order, and the marker comes back: everything ahead
+of it has then been heard. A NOTIFY costs a transaction id and wakes every listening backend, so
+while nothing commits a plain round trip does: it returns the snapshot it ran under, and if no
+transaction completed since the last marker's (apart from the marker itself), nothing became
+visible that the marker did not cover.
+"""
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+SNAPSHOT = "SELECT pg_current_snapshot()::text"
+# The marker's snapshot is the statement's, taken before it runs; pg_notify queues it at commit.
+MARKER = "SELECT pg_notify(%s, %s), pg_current_snapshot()::text, pg_current_xact_id()::text"
+
+
+class Snapshot:
+    """A pg_snapshot ('xmin:xmax:xip,...'): a transaction is visible in it when it committed with an
+    id below xmax and is not listed as in progress."""
+
+    __slots__ = ("running", "xmax")
+
+    def __init__(self, text: str) -> None:
+        _, xmax, running = text.split(":")
+        self.xmax = int(xmax)
+        self.running = frozenset(int(xid) for xid in running.split(",") if xid)
+
+    def shows_nothing_new_since(self, proven: "Snapshot", marker_xid: int) -> bool:
+        """Whether no transaction but the marker's completed between `proven` and this snapshot: then
+        what is visible in this one was visible in `proven` (aborts count as completions)."""
+        if not proven.running <= self.running:
+            return False  # one that was running has completed
+        started = self.xmax - proven.xmax  # transactions begun since (ids are never reused)
+        if started > len(self.running) + 1:
+            return False  # more than can all still be running, besides the marker
+        return all(xid in self.running or xid == marker_xid for xid in range(proven.xmax, self.xmax))
+
+
+class SyncPoint:
+    """The round trips of one listening connection, one on the wire at a time: reads that arrive
+    while one is out share the next. `send(sql, params)` starts a query on the connection; the
+    listener reports `answered(row)` when it completes and `heard(payload)` for each notification
+    on `marker_channel`, which it must deliver after every notification that came before it."""
+
+    def __init__(self, send: Callable[[str, tuple[str, str] | None], None], marker_channel: str) -> None:
+        self.marker_channel = marker_channel
+        self.round_trips = 0  # sent, and how many of them NOTIFYed a marker
+        self.markers = 0
+        self._send = send
+        self._sent: asyncio.Future[None] | None = None  # the round trip on the wire
+        self._queued: asyncio.Future[None] | None = None  # the next one, for reads that came after it left
+        self._step: str | None = None  # what the round trip on the wire waits for
+        self._marker_sent: str | None = None
+        self._marker_heard: str | None = None
+        self._awaiting: tuple[Snapshot, int] | None = None  # a marker's snapshot until the marker is heard
+        self._proven: tuple[Snapshot, int] | None = None  # the last marker's snapshot and transaction id
+        self._commits_seen = True  # the last round trip found commits: the next one sends a marker at once
+
+    @property
+    def query_on_the_wire(self) -> bool:
+        return self._step in ("snapshot", "marker")
+
+    def request(self) -> asyncio.Future[None]:
+        """A future answered once a round trip that leaves from now on has proven what it must."""
+        if self._queued is None:
+            self._queued = asyncio.get_running_loop().create_future()
+        waiting = self._queued
+        if self._sent is None:
+            self._send_queued()  # nothing on the wire: this one leaves now
+        return waiting
+
+    def answered(self, row: tuple[Any, ...]) -> None:
+        """The query on the wire answered with `row`."""
+        if self._step == "snapshot":
+            snapshot = Snapshot(row[0])
+            self._step = None
+            self._commits_seen = self._proven is None or not snapshot.shows_nothing_new_since(*self._proven)
+            if self._commits_seen:
+                self._send_marker()  # something committed since the last marker: prove it was heard
+            else:
+                self._done()
+        elif self._step == "marker":
+            _, text, xid = row
+            self._awaiting = (Snapshot(text), int(xid))
+            self._step = "marker heard"
+            self._prove()
+
+    def heard(self, payload: str) -> None:
+        self._marker_heard = payload
+        self._prove()
+
+    def fail(self, error: Exception) -> None:
+        """The connection is gone: every round trip waiting fails with `error`."""
+        for waiting in (self._sent, self._queued):
+            if waiting is not None and not waiting.done():
+                waiting.set_exception(error)
+                waiting.exception()  # retrieved: whoever waits raises it; nobody waiting is fine
+        self._sent = self._queued = None
+        self._step = None
+
+    def _prove(self) -> None:
+        if self._step != "marker heard" or self._marker_heard != self._marker_sent:
+            return
+        assert self._awaiting is not None
+        snapshot, xid = self._awaiting
+        # Whether commits came between the last two markers: then the next round trip sends a
+        # marker at once rather than a plain one that would find them (a guess either way: a plain
+        # round trip that finds commits sends a marker after it).
+        self._commits_seen = self._proven is not None and not snapshot.shows_nothing_new_since(*self._proven)
+        self._proven, self._step = (snapshot, xid), None
+        self._done()
+
+    def _done(self) -> None:
+        done, self._sent = self._sent, None
+        if done is not None and not done.done():
+            done.set_result(None)
+        if self._queued is not None:
+            self._send_queued()
+
+    def _send_queued(self) -> None:
+        self._sent, self._queued = self._queued, None
+        self.round_trips += 1
+        if self._commits_seen or self._proven is None:
+            self._send_marker()
+        else:
+            self._step = "snapshot"
+            self._send(SNAPSHOT, None)
+
+    def _send_marker(self) -> None:
+        self.markers += 1
+        self._marker_sent = str(self.markers)
+        self._step = "marker"
+        self._send(MARKER, (self.marker_channel, self._marker_sent))

@@ -1,0 +1,111 @@
+"""The sync point's round trips without a database: what it sends, and when a request is answered."""
+
+import pytest
+
+from configsvc.db.sync_point import MARKER, SNAPSHOT, Snapshot, SyncPoint
+
+pytestmark = pytest.mark.anyio
+
+
+class Wire:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, tuple[str, str] | None]] = []
+
+    def send(self, query: str, params: tuple[str, str] | None) -> None:
+        self.sent.append((query, params))
+
+
+def proven(point: SyncPoint, wire: Wire, snapshot: str, xid: int) -> None:
+    """Answer the marker on the wire, and hear it."""
+    query, params = wire.sent[-1]
+    assert query == MARKER
+    point.answered(("", snapshot, str(xid)))
+    assert params is not None
+    point.heard(params[1])
+
+
+def test_a_snapshot_shows_nothing_new_only_while_no_transaction_but_the_marker_completed():
+    marker_proven = Snapshot("100:105:100,103")
+    assert Snapshot("100:105:100,103").shows_nothing_new_since(marker_proven, 105)
+    assert Snapshot("100:106:100,103").shows_nothing_new_since(marker_proven, 105)  # the marker itself
+    assert Snapshot("100:107:100,103,106").shows_nothing_new_since(marker_proven, 105)  # 106 still running
+    assert not Snapshot("100:107:100,103").shows_nothing_new_since(marker_proven, 105)  # 106 completed
+    assert not Snapshot("100:105:100").shows_nothing_new_since(marker_proven, 105)  # 103 completed
+    assert not Snapshot("104:106:104").shows_nothing_new_since(marker_proven, 105)  # 100 and 103 completed
+    assert not Snapshot("100:900:100,103").shows_nothing_new_since(marker_proven, 105)
+
+
+async def test_the_first_round_trip_is_a_marker_answered_only_once_the_marker_is_heard():
+    wire = Wire()
+    point = SyncPoint(wire.send, "mine")
+    waiting = point.request()
+    assert wire.sent == [(MARKER, ("mine", "1"))]
+
+    point.answered(("", "10:12:10", "12"))
+    assert not waiting.done()  # the query is answered, the marker not heard yet
+    point.heard("1")
+    assert waiting.done()
+
+
+async def test_a_marker_heard_before_its_query_is_answered_waits_for_the_answer():
+    wire = Wire()
+    point = SyncPoint(wire.send, "mine")
+    waiting = point.request()
+    point.heard("1")
+    assert not waiting.done()
+    point.answered(("", "10:12:10", "12"))
+    assert waiting.done()
+
+
+async def test_while_nothing_completes_a_plain_round_trip_proves_it_and_a_completion_brings_a_marker():
+    wire = Wire()
+    point = SyncPoint(wire.send, "mine")
+    point.request()
+    proven(point, wire, "10:12:10", 12)
+
+    quiet = point.request()
+    assert wire.sent[-1] == (SNAPSHOT, None)
+    point.answered(("10:13:10",))  # only the marker (12) completed since
+    assert quiet.done()
+
+    busy = point.request()
+    assert wire.sent[-1] == (SNAPSHOT, None)
+    point.answered(("10:14:10",))  # 13 completed: something may be visible that is unheard
+    assert not busy.done()
+    proven(point, wire, "10:15:10", 15)
+    assert busy.done()
+
+    after_commits = point.request()
+    assert wire.sent[-1][0] == MARKER  # commits were seen last time: a marker at once
+    proven(point, wire, "10:16:10", 16)
+    assert after_commits.done()
+    point.request()
+    assert wire.sent[-1] == (SNAPSHOT, None)  # and quiet again since
+
+
+async def test_requests_while_a_round_trip_is_out_share_the_next_one():
+    wire = Wire()
+    point = SyncPoint(wire.send, "mine")
+    first = point.request()
+    second, third = point.request(), point.request()
+    assert len(wire.sent) == 1
+    assert second is third
+    proven(point, wire, "10:12:10", 12)
+    assert first.done()
+    assert not second.done()  # it came after the first left: it needs one of its own
+    assert point.round_trips == 2
+    point.answered(("10:13:10",))
+    assert second.done()
+
+
+async def test_a_lost_connection_fails_every_waiting_request():
+    wire = Wire()
+    point = SyncPoint(wire.send, "mine")
+    first = point.request()
+    second = point.request()
+
+    point.fail(ConnectionError("gone"))
+
+    for waiting in (first, second):
+        with pytest.raises(ConnectionError):
+            waiting.result()

@@ -1,0 +1,53 @@
+"""Every kind of read, defined once: the view that answers a batch of its keys, the tags of an answer
+when the key alone tells them (what a held request is registered by before its first read), and the
+statement that reads the current ETags of a batch of keys (the watches' reconcile), for the kinds
+that can be watched. Nothing else names a kind."""
+
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+
+from configsvc.db.statements import Reads
+from configsvc.views import applications, configurations, etags, tags
+from configsvc.views.answer import Answer
+from configsvc.views.keys import ApplicationsPage, ByName, ConfigurationsPage, RevisionOf, RevisionsPage
+
+type View[K] = Callable[[Reads, list[K]], Awaitable[dict[K, Answer]]]
+type CurrentEtags[K] = Callable[[Reads, list[K]], Awaitable[dict[K, str | None]]]
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: each kind is one object
+class ReadKind[K: Hashable]:
+    name: str  # for people: logs, test output
+    view: View[K]
+    tags_before_read: Callable[[K], tuple[str, ...] | None] = lambda key: None
+    current_etags: CurrentEtags[K] | None = None  # None: not watchable
+
+    def __repr__(self) -> str:
+        return f"<read kind {self.name}>"
+
+
+CONFIGURATION: ReadKind[str] = ReadKind(
+    "configuration",
+    configurations.configurations,
+    tags_before_read=lambda id: (tags.resource(id),),
+    current_etags=etags.configurations,
+)
+# Its tags are known only from a read: the names resolve to ids.
+BY_NAME: ReadKind[ByName] = ReadKind("configuration by name", configurations.by_names, current_etags=etags.by_names)
+REVISIONS: ReadKind[RevisionsPage] = ReadKind("revisions", configurations.revisions)
+REVISION: ReadKind[RevisionOf] = ReadKind("revision", configurations.revision)
+APPLICATION: ReadKind[str] = ReadKind(
+    "application",
+    applications.applications_by_id,
+    tags_before_read=lambda id: (tags.resource(id),),
+    current_etags=etags.applications,
+)
+APPLICATIONS: ReadKind[ApplicationsPage] = ReadKind("applications", applications.applications)
+CONFIGURATIONS_OF: ReadKind[ConfigurationsPage] = ReadKind(
+    "configurations of an application",
+    applications.configurations_of,
+    tags_before_read=lambda key: (tags.resource(key.application_id),),
+    current_etags=etags.collections,
+)
+
+ALL = (CONFIGURATION, BY_NAME, REVISIONS, REVISION, APPLICATION, APPLICATIONS, CONFIGURATIONS_OF)

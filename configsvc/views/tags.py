@@ -1,0 +1,33 @@
+"""What an answer depends on, named once. A tag is what a change notification says changed; the
+cache evicts, and the watches wake, by tag. The notifications are made by triggers (migrations 0003
+and 0004): 'a:<application id>' (its row changed), 'a:<application id>:seq' (only its seq moved),
+'c:<configuration id>:<application id>', and '*' (a table was truncated)."""
+
+# Every page of the list of applications: any application's change can move any of them.
+APPLICATIONS = "applications"
+
+
+def resource(id: str) -> str:
+    """A configuration or an application, as a whole (ids are ULIDs: unique across both)."""
+    return id
+
+
+def application_row(application_id: str) -> str:
+    """An application's own fields (name, comments, version), apart from its seq: what a
+    configuration read by its application's name depends on, besides the configuration."""
+    return f"{application_id}/row"
+
+
+def of_notification(payload: str) -> tuple[str, ...] | None:
+    """The tags a notification changes; None for '*' or anything unknown (anything may have
+    changed). A configuration's change moves its application's representation too (seq)."""
+    kind, _, rest = payload.partition(":")
+    if kind == "a" and rest:
+        application_id, _, what = rest.partition(":")
+        if what == "seq":
+            return (application_id, APPLICATIONS)
+        return (application_id, application_row(application_id), APPLICATIONS)
+    if kind == "c" and rest:
+        configuration_id, _, application_id = rest.partition(":")
+        return (configuration_id, application_id, APPLICATIONS)
+    return None
