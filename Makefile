@@ -6,7 +6,7 @@ RUN := $(UV) run python -m
 # Expanded only when a recipe that needs uv runs, so help, tools and clean work without it.
 NEED_UV = $(if $(shell command -v $(UV) 2>/dev/null),,$(error $(UV) is not installed: install uv (https://docs.astral.sh/uv/getting-started/installation/), then run make again))
 
-.PHONY: help install tools run serve seed migrate migrate-status test linearizability failover fuzz soak bench lint fmt clean
+.PHONY: help install tools run serve seed migrate migrate-status test test-fast linearizability failover fuzz soak bench lint fmt clean
 
 help: ## List every target with what it does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,6 +36,9 @@ migrate-status: install ## List applied and pending migrations
 
 test: install ## Run the test suite against PostgreSQL 16 (embedded unless TEST_DATABASE_URL is set); make failover runs the rest
 	$(RUN) pytest
+
+test-fast: install ## The inner loop: the suite without the tests marked slow (real servers, restarts, timeouts)
+	$(RUN) pytest -m "not slow and not failover"
 
 linearizability: install ## Check 50 concurrent histories through two serve instances for stale reads (LINEARIZABILITY_RUNS, _SECONDS)
 	LINEARIZABILITY_RUNS=$${LINEARIZABILITY_RUNS:-50} LINEARIZABILITY_SECONDS=$${LINEARIZABILITY_SECONDS:-12} \

@@ -119,7 +119,7 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 @pytest.fixture
 async def session(database: Database) -> AsyncIterator[Session]:
     """An autocommitting lease for repository tests: each statement stands alone."""
-    async with database.lease(autocommit=True) as leased:
+    async with Session(database, autocommit=True) as leased:
         yield leased
 
 

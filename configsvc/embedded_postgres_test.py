@@ -11,6 +11,9 @@ import pytest
 
 from configsvc.embedded_postgres import database_url, embedded_postgres
 
+# Real servers or processes: seconds each (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
+
 HOLDER = textwrap.dedent(
     """
     import sys

@@ -1,9 +1,13 @@
 import signal
 
 import psycopg2
+import pytest
 
 from configsvc import migrations
 from test.serving import free_port, start, stop, wait_for_http
+
+# Real servers or processes: seconds each (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
 
 
 def test_run_applies_migrations_then_serves_until_interrupted(empty_database_url):

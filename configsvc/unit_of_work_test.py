@@ -90,6 +90,11 @@ async def test_the_connection_goes_back_to_the_pool(database):
         async with UnitOfWork(database) as uow:
             await uow.applications.create(id=str(ULID()), name=f"never committed {i}", comments=None)
 
+    assert database.leased == 0
+    assert database.idle >= 1  # kept open for the next unit of work, not closed
+    async with asyncio.timeout(0.5), UnitOfWork(database) as uow:  # and free at once
+        await uow.applications.create(id=str(ULID()), name="one more", comments=None)
+
 
 async def test_no_connection_is_leased_until_the_first_query(database):
     async with AsyncExitStack() as held:

@@ -1,7 +1,12 @@
 import signal
 
+import pytest
+
 from configsvc.embedded_postgres_test import postmaster_pid, wait_until_gone
 from test.serving import free_port, start, stop, wait_for_http
+
+# Real servers or processes: seconds each (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
 
 
 def test_without_database_url_it_serves_from_the_embedded_database_and_stops_it(tmp_path):

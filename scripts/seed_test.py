@@ -60,6 +60,7 @@ def run_seed(database_url: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_seed_twice_migrates_first_and_adds_nothing_the_second_time(empty_database_url):
     first = run_seed(empty_database_url)
     second = run_seed(empty_database_url)

@@ -1,10 +1,14 @@
 import signal
 
 import httpx
+import pytest
 
 from configsvc.embedded_postgres_test import postmaster_pid, wait_until_gone
 from scripts.benchmark.processes import worker_pids
 from test.serving import free_port, start, stop, wait_for_http
+
+# Real servers or processes: seconds each (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
 
 
 def test_serve_runs_workers_on_the_embedded_database_and_stops_cleanly(tmp_path):

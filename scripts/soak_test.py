@@ -8,7 +8,8 @@ from ulid import ULID
 
 from scripts.soak import SoakReport, Worker, _count_lost, soak
 
-pytestmark = pytest.mark.anyio
+# Real servers, restarts and timeouts: seconds each (make test-fast leaves them out).
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 
 async def test_a_short_soak_acknowledges_writes_and_loses_none(client):

@@ -16,7 +16,8 @@ from test.client import app_client, settings_for
 from test.postgres import RestartablePostgres
 from test.serving import free_port, start, stop, wait_for_http
 
-pytestmark = pytest.mark.anyio
+# Real servers, restarts and timeouts: seconds each (make test-fast leaves them out).
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 APPS = "/api/v1/applications"
 CONFIGS = "/api/v1/configurations"

@@ -6,11 +6,15 @@ import signal
 import time
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from configsvc import migrations
 from scripts.benchmark.processes import worker_pids
 from test.serving import ServeInstance
+
+# Real servers or processes: seconds each (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
 
 ROUTE = "/api/v1/configurations/{configuration_id}"
 SCHEMA_VERSION = str(migrations.discover(migrations.MIGRATIONS_DIR)[-1].version)

@@ -20,7 +20,8 @@ from test.postgres import RestartablePostgres
 from test.serving import ServeInstance
 from test.sql import sql
 
-pytestmark = pytest.mark.anyio
+# Real servers, restarts and timeouts: seconds each (make test-fast leaves them out).
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 API = "/api/v1"
 STATEMENT_TIMEOUT_MS = 3000

@@ -1,9 +1,10 @@
 from test.tools import requires
 
 
-@requires("sh")
 def test_a_present_tool_runs_the_test():
-    pass
+    mark = requires("sh").mark
+
+    assert mark.args == (False,)  # the skip's condition is false: the test runs
 
 
 def test_an_absent_tool_skips_with_a_one_line_reason():

@@ -12,6 +12,9 @@ import pytest
 from configsvc import migrations
 from test.sql import sql
 
+# Real servers or processes: seconds each (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

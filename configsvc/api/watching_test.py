@@ -79,6 +79,7 @@ async def test_at_the_deadline_a_304_with_the_current_etag(served):
     assert 1 <= elapsed < 2
 
 
+@pytest.mark.slow
 async def test_the_wait_is_capped_by_watch_max_seconds(served):
     client, _, _, config = served
 
@@ -173,6 +174,7 @@ async def test_a_change_no_notification_announced_is_found_by_the_reconcile_with
     assert elapsed - 0.3 < 1.0
 
 
+@pytest.mark.slow
 async def test_more_held_than_watch_max_held_is_a_503_with_retry_after(database_url):
     app = create_app(settings_for(database_url, watch_max_held=1, watch_max_seconds=2))
     async with app_client(app) as client:

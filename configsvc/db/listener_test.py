@@ -71,6 +71,7 @@ async def test_reads_arriving_while_a_round_trip_is_out_share_the_next(database_
         await listener.stop()
 
 
+@pytest.mark.slow
 async def test_a_sync_hears_a_commit_that_is_visible_before_its_backend_signals_the_listeners(database_url):
     """Issue 31's interleaving, forced: a write is visible (another reader could have answered it)
     while a plain listener has not been told; synced() must not return before it is heard."""

@@ -7,6 +7,7 @@ from scripts.benchmark.watching import Watchers, measure_delays
 pytestmark = pytest.mark.anyio
 
 
+@pytest.mark.slow
 async def test_watchers_follow_their_configuration_and_the_delays_are_measured(database_url):
     import uvicorn
 
