@@ -216,6 +216,9 @@ def test_response_headers_are_documented():
     for operation in ops.values():
         for status, response in operation["responses"].items():
             assert response["headers"]["X-Request-ID"]["required"] is True, status
+            # Not a UUID: a well-formed id the request sent comes back as it is.
+            assert response["headers"]["X-Request-ID"]["schema"]["pattern"] == "^[A-Za-z0-9._:-]{1,128}$"
+            assert "format" not in response["headers"]["X-Request-ID"]["schema"]
             if status == "503":
                 assert response["headers"]["Retry-After"]["required"] is True
     get_configuration = ops[("GET", "/api/v1/configurations/{configuration_id}")]["responses"]
