@@ -15,6 +15,8 @@ SETTING_NAMES = [
     "DB_LEASE_TIMEOUT_SECONDS",
     "DB_STATEMENT_TIMEOUT_MS",
     "MAX_BODY_BYTES",
+    "MAX_HEADER_BYTES",
+    "HEADERS_TIMEOUT_SECONDS",
     "WORKERS",
     "READ_CACHE_BYTES",
     "WATCH_MAX_SECONDS",
@@ -40,6 +42,8 @@ def test_defaults_match_the_contract():
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
     assert settings.log_level == "INFO"
     assert settings.max_body_bytes == 1_048_576
+    assert settings.max_header_bytes == 65_536
+    assert settings.headers_timeout_seconds == 30
     assert 0 < settings.db_pool_min_size <= settings.db_pool_max_size
     assert settings.db_lease_timeout_seconds > 0
     assert settings.workers >= 1
@@ -70,6 +74,9 @@ def test_env_file_is_read_and_the_environment_overrides_it(monkeypatch, tmp_path
         ("DB_LEASE_TIMEOUT_SECONDS", "0"),
         ("DB_POOL_MAX_SIZE", "0"),
         ("MAX_BODY_BYTES", "-1"),
+        ("MAX_HEADER_BYTES", "100"),
+        ("HEADERS_TIMEOUT_SECONDS", "0"),
+        ("HEADERS_TIMEOUT_SECONDS", "nan"),
         ("WORKERS", "0"),
     ],
 )
