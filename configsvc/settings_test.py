@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -115,6 +116,14 @@ def test_env_example_documents_every_setting_and_nothing_else():
 
     assert documented == set(SETTING_NAMES)
     assert {name.upper() for name in Settings.model_fields} == set(SETTING_NAMES)
+
+
+def test_the_readme_documents_every_setting():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    table = readme.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1] for line in table.splitlines() if line.startswith("| `")]
+
+    assert {name for row in rows for name in re.findall(r"`([A-Z_]+)`", row)} == set(SETTING_NAMES)
 
 
 def test_entry_points_exit_with_one_line_naming_the_setting(monkeypatch):
