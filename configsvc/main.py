@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi_offline import FastAPIOffline
 
-from configsvc import migrations
+from configsvc import migrations, request_ids
 from configsvc.api import applications, configurations, health
 from configsvc.api import metrics as metrics_routes
 from configsvc.api.disconnect import CancelOnDisconnectMiddleware
@@ -151,9 +151,11 @@ def create_app(settings: Settings, *, database: Database | None = None, access_l
 
 
 REQUEST_ID_HEADER = {
-    "description": "This request's id: a problem's `instance` is `urn:uuid:` and this id, and the log names it.",
+    "description": "This request's id: the X-Request-ID the request sent when it is 1-128 characters of "
+    "`[A-Za-z0-9._:-]`, otherwise one the service made (a UUID). A problem's `instance` is "
+    "`urn:configsvc:request:` followed by it, and the service's log lines about the request name it.",
     "required": True,
-    "schema": {"type": "string", "format": "uuid"},
+    "schema": {"type": "string", "pattern": request_ids.PATTERN, "minLength": 1, "maxLength": 128},
 }
 
 
@@ -166,7 +168,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         for path_item in schema["paths"].values():
             for operation in path_item.values():
                 for response in operation["responses"].values():
-                    response.setdefault("headers", {})["X-Request-ID"] = REQUEST_ID_HEADER
+                    response.setdefault("headers", {})[request_ids.HEADER] = REQUEST_ID_HEADER
         app.openapi_schema = _shared_config(schema)
     return app.openapi_schema
 

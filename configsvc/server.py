@@ -16,6 +16,7 @@ import uvicorn
 
 from configsvc import migrations
 from configsvc.embedded_postgres import EmbeddedPostgresMissing, database_url
+from configsvc.http_protocol import http_protocol
 from configsvc.logs import configure_logging, logging_config
 from configsvc.main import create_app
 from configsvc.metrics import prepare_multiprocess_directory
@@ -74,6 +75,7 @@ def run(settings: Settings) -> int:
                 app,
                 host=settings.host,
                 port=settings.port,
+                http=http_protocol(settings),  # httptools, with bounds on request heads (MAX_HEADER_BYTES...)
                 log_level=settings.log_level.lower(),
                 log_config=logging_config(settings),
                 access_log=False,  # the service writes its own (with route, status, duration, request id)
@@ -86,7 +88,8 @@ def run(settings: Settings) -> int:
 
 
 def serve(settings: Settings) -> int:
-    """Production serving: WORKERS processes, uvloop + httptools, no reload, access log at DEBUG only."""
+    """Production serving: WORKERS processes, uvloop + httptools (bounded, as in `run`), no reload,
+    access log at DEBUG only."""
     configure_logging(settings)
     try:
         with migrated_database(settings) as url, metrics_directory(settings):
@@ -99,7 +102,7 @@ def serve(settings: Settings) -> int:
                 port=settings.port,
                 workers=settings.workers,
                 loop="uvloop",
-                http="httptools",
+                http=http_protocol(settings),  # httptools, with bounds on request heads (MAX_HEADER_BYTES...)
                 log_level=settings.log_level.lower(),
                 log_config=logging_config(settings),
                 access_log=False,  # the service writes its own, at DEBUG (see main.app_from_environment)

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     db_lease_timeout_seconds: float = Field(default=5.0, gt=0, le=300, allow_inf_nan=False)
     db_statement_timeout_ms: int = Field(default=5000, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1)
+    # A request line and a few ordinary headers take several hundred bytes: below 1 KiB, ordinary
+    # requests would be refused, which is a typo rather than a policy.
+    max_header_bytes: int = Field(default=65_536, ge=1024)
+    headers_timeout_seconds: float = Field(default=30.0, gt=0, le=3600, allow_inf_nan=False)
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     read_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
     watch_max_seconds: int = Field(default=50, ge=0, le=3600)

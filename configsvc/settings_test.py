@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ SETTING_NAMES = [
     "DB_LEASE_TIMEOUT_SECONDS",
     "DB_STATEMENT_TIMEOUT_MS",
     "MAX_BODY_BYTES",
+    "MAX_HEADER_BYTES",
+    "HEADERS_TIMEOUT_SECONDS",
     "WORKERS",
     "READ_CACHE_BYTES",
     "WATCH_MAX_SECONDS",
@@ -40,6 +43,8 @@ def test_defaults_match_the_contract():
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
     assert settings.log_level == "INFO"
     assert settings.max_body_bytes == 1_048_576
+    assert settings.max_header_bytes == 65_536
+    assert settings.headers_timeout_seconds == 30
     assert 0 < settings.db_pool_min_size <= settings.db_pool_max_size
     assert settings.db_lease_timeout_seconds > 0
     assert settings.workers >= 1
@@ -70,6 +75,9 @@ def test_env_file_is_read_and_the_environment_overrides_it(monkeypatch, tmp_path
         ("DB_LEASE_TIMEOUT_SECONDS", "0"),
         ("DB_POOL_MAX_SIZE", "0"),
         ("MAX_BODY_BYTES", "-1"),
+        ("MAX_HEADER_BYTES", "100"),
+        ("HEADERS_TIMEOUT_SECONDS", "0"),
+        ("HEADERS_TIMEOUT_SECONDS", "nan"),
         ("WORKERS", "0"),
     ],
 )
@@ -108,6 +116,14 @@ def test_env_example_documents_every_setting_and_nothing_else():
 
     assert documented == set(SETTING_NAMES)
     assert {name.upper() for name in Settings.model_fields} == set(SETTING_NAMES)
+
+
+def test_the_readme_documents_every_setting():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    table = readme.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1] for line in table.splitlines() if line.startswith("| `")]
+
+    assert {name for row in rows for name in re.findall(r"`([A-Z_]+)`", row)} == set(SETTING_NAMES)
 
 
 def test_entry_points_exit_with_one_line_naming_the_setting(monkeypatch):

@@ -88,3 +88,16 @@ async def test_a_read_by_name_is_answered_before_fastapi(database_url, monkeypat
 
     assert response.status_code == 200
     assert missing.status_code == 422
+
+
+async def test_the_fast_path_keeps_the_request_id_sent(database_url):
+    sent = {"X-Request-ID": "lb-01:fast.read_7"}
+    async with app_client(create_app(settings_for(database_url))) as client:
+        app = (await client.post("/api/v1/applications", json={"name": "ids"})).json()
+        found = await client.get(f"/api/v1/applications/{app['id']}", headers=sent)
+        missing = await client.get(f"/api/v1/configurations/{ULID()}", headers=sent)
+        invalid = await client.get("/api/v1/configurations/by-name?application=ids", headers=sent)
+
+    assert [r.status_code for r in (found, missing, invalid)] == [200, 404, 422]
+    assert {r.headers["x-request-id"] for r in (found, missing, invalid)} == {"lb-01:fast.read_7"}
+    assert missing.json()["instance"] == invalid.json()["instance"] == "urn:configsvc:request:lb-01:fast.read_7"

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel
+from pydantic import BaseModel, WithJsonSchema
 
 from configsvc.errors import IdempotencyKeyReused
 from configsvc.unit_of_work import UnitOfWork
@@ -20,16 +20,27 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 STORED_HEADERS = ("location", "etag", "content-type")
 
 
+_KEY_DESCRIPTION = (
+    "1-255 printable ASCII characters. A retry with the same key and body returns the first response (status, "
+    "headers, body) without creating anything; the same key with another body is a 422. Keys are kept for 24 hours."
+)
+
+
 async def idempotency_key(
     key: Annotated[
         str | None,
-        Header(
-            alias="Idempotency-Key",
-            description="1-255 printable ASCII characters. A retry with the same key and body returns the first "
-            "response (status, headers, body) without creating anything; the same key with another body is a 422. "
-            "Keys are kept for 24 hours.",
-            json_schema_extra={"pattern": KEY_PATTERN, "minLength": 1, "maxLength": 255},
+        # Documented as a string, never null: a generated client must not offer to send None (httpx
+        # cannot send a header without a value, and would raise TypeError).
+        WithJsonSchema(
+            {
+                "type": "string",
+                "pattern": KEY_PATTERN,
+                "minLength": 1,
+                "maxLength": 255,
+                "description": _KEY_DESCRIPTION,
+            }
         ),
+        Header(alias="Idempotency-Key", description=_KEY_DESCRIPTION),
     ] = None,
 ) -> str | None:
     """Checked as a dependency, so a malformed key is refused before the body is looked at.

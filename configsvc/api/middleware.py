@@ -2,14 +2,13 @@
 
 import logging
 import time
-import uuid
 from collections.abc import Callable, Sequence
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from configsvc import logs
+from configsvc import logs, request_ids
 from configsvc.api.problems import problem_response
 
 log = logging.getLogger("configsvc.requests")
@@ -23,7 +22,8 @@ Finished = Callable[[Scope, str, int, float], None]
 
 class RequestContextMiddleware:
     """Give each request an id (X-Request-ID, the problem's `instance`, and every log line written
-    while serving it); turn any unexpected exception into a 500 problem logged with that id, never a
+    while serving it): the client's own when well-formed, so a gateway's or a client's id follows
+    the request through; turn any unexpected exception into a 500 problem logged with that id, never a
     traceback; tell `finished` each request's status and duration (metrics, the access log)."""
 
     def __init__(self, app: ASGIApp, *, finished: Sequence[Finished] = ()) -> None:
@@ -36,7 +36,7 @@ class RequestContextMiddleware:
             return
         started = time.perf_counter()
         method = scope["method"]
-        request_id = str(uuid.uuid4())
+        request_id = request_ids.from_client(scope["headers"]) or request_ids.new()
         scope.setdefault("state", {})["request_id"] = request_id
         token = logs.request_id.set(request_id)
         status: int | None = None  # set when the response starts
@@ -45,7 +45,7 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message).append("X-Request-ID", request_id)
+                MutableHeaders(scope=message).append(request_ids.HEADER, request_id)
             await send(message)
 
         try:

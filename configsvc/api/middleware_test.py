@@ -1,8 +1,10 @@
 import logging
+import uuid
 
 import pytest
 
 from configsvc.api.middleware import is_json
+from configsvc.logs import RequestIdFilter
 from configsvc.main import create_app
 from test.client import app_client, settings_for
 
@@ -16,7 +18,37 @@ async def test_every_response_carries_a_request_id(client):
     missing = await client.get("/nowhere")
 
     assert ok.headers["x-request-id"] != missing.headers["x-request-id"]
-    assert missing.json()["instance"] == f"urn:uuid:{missing.headers['x-request-id']}"
+    assert missing.json()["instance"] == f"urn:configsvc:request:{missing.headers['x-request-id']}"
+
+
+async def test_a_well_formed_request_id_sent_is_kept_in_the_header_the_problem_and_the_logs(database_url, caplog):
+    sent = "gw-7f3a:1733205.42_b"
+    app = create_app(settings_for(database_url))
+
+    @app.get("/test/crash")
+    async def crash() -> None:
+        logging.getLogger("configsvc.requests").error("while serving")
+        raise ValueError("boom")
+
+    caplog.handler.addFilter(RequestIdFilter())  # as the service's own handler does
+    with caplog.at_level(logging.ERROR, logger="configsvc.requests"):
+        async with app_client(app) as client:
+            missing = await client.get("/nowhere", headers={"X-Request-ID": sent})
+            crashed = await client.get("/test/crash", headers={"X-Request-ID": sent})
+
+    assert missing.headers["x-request-id"] == sent
+    assert missing.json()["instance"] == f"urn:configsvc:request:{sent}"
+    assert crashed.headers["x-request-id"] == sent
+    assert [record.request_id for record in caplog.records] == [sent, sent]  # what every log line carries
+    assert sent in caplog.records[1].getMessage()  # and the unexpected error's own line
+
+
+@pytest.mark.parametrize("sent", ["", "x" * 129, "has space", "semi;colon", "ünïcode"])
+async def test_an_ill_formed_request_id_is_replaced_by_a_new_one(client, sent):
+    response = await client.get("/nowhere", headers={"X-Request-ID": sent.encode()})
+
+    assert response.headers["x-request-id"] != sent
+    assert str(uuid.UUID(response.headers["x-request-id"])) == response.headers["x-request-id"]
 
 
 async def test_unexpected_errors_are_a_logged_500_problem_without_internals(database_url, caplog):

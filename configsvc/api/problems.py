@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import Scope
 
+from configsvc import request_ids
 from configsvc.api.methods import allowed_methods
 from configsvc.errors import (
     Conflict,
@@ -51,7 +52,10 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str
-    instance: str = Field(description="A URI identifying this occurrence: the request id.")
+    instance: str = Field(
+        description="A URI identifying this occurrence: `urn:configsvc:request:` followed by the response's "
+        "X-Request-ID (the one the request sent, when well-formed)."
+    )
     errors: list[FieldError] | None = Field(default=None, description="Present on 422: one entry per bad field.")
     current_version: int | None = Field(default=None, description="Present on 412: the version that is current.")
     current_etag: str | None = Field(default=None, description="Present on 412: the ETag that is current.")
@@ -75,18 +79,31 @@ def problem_response(
     headers: dict[str, str] | None = None,
     extensions: dict[str, Any] | None = None,
 ) -> Response:
+    body = problem_body(status, detail, request_id(scope), slug=slug, errors=errors, extensions=extensions)
+    return Response(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def problem_body(
+    status: int,
+    detail: str,
+    request_id: str,
+    *,
+    slug: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    extensions: dict[str, Any] | None = None,
+) -> bytes:
+    """The problem document's bytes (also for answers written below the app, by the HTTP protocol)."""
     body: dict[str, Any] = {
         "type": problem_type(slug),
         "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
-        "instance": f"urn:uuid:{request_id(scope)}",
+        "instance": request_ids.instance(request_id),
     }
     if errors is not None:
         body["errors"] = errors
     body.update(extensions or {})
-    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-    return Response(content, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 # Request headers that domain errors can name; every other field is one of the body's.

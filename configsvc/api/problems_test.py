@@ -54,7 +54,7 @@ async def test_domain_errors_map_to_problem_details(error, status):
     assert {"type", "title", "status", "detail", "instance"} <= body.keys()
     assert body["status"] == status
     assert body["detail"] == error.message
-    assert body["instance"] == f"urn:uuid:{response.headers['x-request-id']}"
+    assert body["instance"] == f"urn:configsvc:request:{response.headers['x-request-id']}"
     assert ("errors" in body) == (status == 422)
     if status == 503:
         assert response.headers["retry-after"] == "1"
@@ -84,7 +84,7 @@ def test_problem_response_has_the_rfc_9457_members():
     assert response.media_type == PROBLEM_MEDIA_TYPE
     assert response.body == (
         b'{"type":"urn:configsvc:problem:not-found","title":"Not Found","status":404,'
-        b'"detail":"gone","instance":"urn:uuid:abc"}'
+        b'"detail":"gone","instance":"urn:configsvc:request:abc"}'
     )
 
 
