@@ -26,7 +26,7 @@ import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from configsvc import request_ids
-from configsvc.api.problems import PROBLEM_MEDIA_TYPE, problem_body
+from configsvc.api.http.problems import PROBLEM_MEDIA_TYPE, problem_body
 from configsvc.settings import Settings
 
 log = logging.getLogger("configsvc.requests")

@@ -7,33 +7,26 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from fastapi_offline import FastAPIOffline
 
-from configsvc import migrations, request_ids
-from configsvc.api import applications, configurations, health
-from configsvc.api import metrics as metrics_routes
-from configsvc.api.disconnect import CancelOnDisconnectMiddleware
-from configsvc.api.fast_reads import FastReadsMiddleware
-from configsvc.api.methods import HeadAsGetMiddleware
-from configsvc.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
-from configsvc.api.observing import access_logger, metrics_observer, route_templates
-from configsvc.api.problems import install_problem_handlers, problem_components
+from configsvc import migrations
+from configsvc.api.http.problems import install_problem_handlers
+from configsvc.api.middleware import stack
+from configsvc.api.openapi.document import openapi
+from configsvc.api.routes import applications, configurations, health
+from configsvc.api.routes import metrics as metrics_routes
 from configsvc.db.listener import Listener
 from configsvc.db.loop_reads import LoopReads
 from configsvc.db.pool import Database
-from configsvc.fields import CONFIG_COMPONENTS, CONFIG_MARKER, CONFIG_REF
 from configsvc.logs import configure_logging
 from configsvc.metrics import Metrics
+from configsvc.services import Services
 from configsvc.settings import Settings, get_settings
 from configsvc.shutdown import on_stop_signal
 from configsvc.views.reader import Reader
 from configsvc.views.watch import Watches
 
 API_PREFIX = "/api/v1"
-# How often held requests are compared with the database, for changes no notification announced
-# (a held request then answers within this, plus a read, of such a change).
-WATCH_RECONCILE_SECONDS = 0.5
 
 
 def create_database(settings: Settings) -> Database:
@@ -79,13 +72,13 @@ def create_app(settings: Settings, *, database: Database | None = None, access_l
         db = create_database(settings) if owned else database
         if owned:
             await db.open()
-        app.state.database = db
+        services.database = db
         reader = create_reader(settings, db)
         await reader.start(wait_seconds=settings.db_lease_timeout_seconds)
-        app.state.reader = reader
-        watches = Watches(reader, max_held=settings.watch_max_held, reconcile_seconds=WATCH_RECONCILE_SECONDS)
+        services.reader = reader
+        watches = Watches(reader, max_held=settings.watch_max_held)
         watches.start()
-        app.state.watches = watches
+        services.watches = watches
         undo_signal = on_stop_signal(watches.close)
         sampling = None
         if metrics is not None:
@@ -97,9 +90,9 @@ def create_app(settings: Settings, *, database: Database | None = None, access_l
 
             sampling = asyncio.ensure_future(metrics.sample_forever(now))
         # What exists now (modules, routes, models, the pool) lives as long as the process: take
-        # it out of the cyclic collector's way, so its full collections (up to 50 ms, measured
+        # it out of the cyclic collector's way, so its full collections (tens of milliseconds
         # under load) scan only what requests left behind. A collection here first found nothing
-        # to free (measured), so none is run: it would cost every test's app ~20 ms.
+        # to free, so none is run: it would cost every test's app its time.
         gc.freeze()
         try:
             yield
@@ -124,64 +117,19 @@ def create_app(settings: Settings, *, database: Database | None = None, access_l
         # Short, stable operation ids (the route's function name): a generated client's method names.
         generate_unique_id_function=lambda route: route.name,
     )
-    app.state.settings = settings
-    app.state.migrations = shipped
     metrics = (
         Metrics(version=app.version, schema_version=str(shipped[-1].version)) if settings.metrics_enabled else None
     )
-    app.state.metrics = metrics
+    services = app.state.services = Services(settings, shipped, metrics)
     app.include_router(health.router)
     if metrics is not None:
         app.include_router(metrics_routes.router)
     app.include_router(applications.router, prefix=API_PREFIX)
     app.include_router(configurations.router, prefix=API_PREFIX)
     install_problem_handlers(app)
-    # Added last = outermost: every response, the guards' included, carries a request id.
-    app.add_middleware(FastReadsMiddleware)
-    app.add_middleware(HeadAsGetMiddleware)
-    app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(CancelOnDisconnectMiddleware)
-    template = route_templates(app)
-    finished = [metrics_observer(metrics, template)] if metrics is not None else []
-    if access_log:
-        finished.append(access_logger(template))
-    app.add_middleware(RequestContextMiddleware, finished=finished)
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    stack.install(app, settings, metrics, access_log=access_log)
+    app.openapi = lambda: openapi(app)  # type: ignore[method-assign]
     return app
-
-
-REQUEST_ID_HEADER = {
-    "description": "This request's id: the X-Request-ID the request sent when it is 1-128 characters of "
-    "`[A-Za-z0-9._:-]`, otherwise one the service made (a UUID). A problem's `instance` is "
-    "`urn:configsvc:request:` followed by it, and the service's log lines about the request name it.",
-    "required": True,
-    "schema": {"type": "string", "pattern": request_ids.PATTERN, "minLength": 1, "maxLength": 128},
-}
-
-
-def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's schema plus the shared components (Problem, Config) and the X-Request-ID header
-    that every response carries."""
-    if app.openapi_schema is None:
-        schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
-        schema.setdefault("components", {}).setdefault("schemas", {}).update(problem_components() | CONFIG_COMPONENTS)
-        for path_item in schema["paths"].values():
-            for operation in path_item.values():
-                for response in operation["responses"].values():
-                    response.setdefault("headers", {})[request_ids.HEADER] = REQUEST_ID_HEADER
-        app.openapi_schema = _shared_config(schema)
-    return app.openapi_schema
-
-
-def _shared_config(node: Any) -> Any:
-    """Every schema marked as a config becomes a reference to the one Config component."""
-    if isinstance(node, dict):
-        if node.get(CONFIG_MARKER):
-            return dict(CONFIG_REF)
-        return {key: _shared_config(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_shared_config(item) for item in node]
-    return node
 
 
 def app_from_environment() -> FastAPI:

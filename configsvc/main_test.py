@@ -2,7 +2,7 @@ import gc
 
 import pytest
 
-from configsvc.api.conditions import ENTITY_TAG_LIST_PATTERN
+from configsvc.api.http.conditions import ENTITY_TAG_LIST_PATTERN
 from configsvc.fields import NO_NUL_PATTERN
 from configsvc.main import create_app
 from configsvc.migrations import MigrationError
@@ -18,7 +18,7 @@ async def test_lifespan_opens_the_database_and_closes_it_on_shutdown(database_ur
     app = create_app(settings)
 
     async with app_client(app) as client:
-        database = app.state.database
+        database = app.state.services.database
         assert database.max_size == 3
         assert (await client.get("/openapi.json")).status_code == 200
 
@@ -37,7 +37,7 @@ async def test_a_database_given_to_the_app_is_used_as_it_is():
     app = create_app(Settings(_env_file=None), database=database)
 
     async with app_client(app) as client:
-        assert app.state.database is database
+        assert app.state.services.database is database
         assert (await client.get("/healthz")).status_code == 200
         assert (await client.get("/readyz")).status_code == 503  # a pool never opened: unavailable
 

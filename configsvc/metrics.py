@@ -23,16 +23,6 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 UNMATCHED = "unmatched"
 SAMPLE_SECONDS = 1.0
-# (method, route) of each write: what configsvc_writes_total counts it as.
-WRITES = {
-    ("POST", "/api/v1/applications"): ("application", "create"),
-    ("PUT", "/api/v1/applications/{application_id}"): ("application", "replace"),
-    ("DELETE", "/api/v1/applications/{application_id}"): ("application", "delete"),
-    ("POST", "/api/v1/configurations"): ("configuration", "create"),
-    ("PUT", "/api/v1/configurations/{configuration_id}"): ("configuration", "replace"),
-    ("DELETE", "/api/v1/configurations/{configuration_id}"): ("configuration", "delete"),
-    ("POST", "/api/v1/configurations/{configuration_id}/revisions/{version}/restore"): ("configuration", "restore"),
-}
 _PID_FILE = re.compile(r"_(\d+)\.db$")
 
 
@@ -99,14 +89,17 @@ class Metrics:
         )  # fmt: skip
         build.labels(version, schema_version).set(1)
         self._children: dict[Hashable, Any] = {}
-        self._pending: dict[tuple[str, str, int], list[float]] = {}
+        self._pending: dict[tuple[str, str, int, tuple[str, str] | None], list[float]] = {}
         self._flush_scheduled = False
         self._wakeups_seen = 0
 
-    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
-        """Count a finished request: written out at the end of this event-loop turn (at once
-        without a running loop), and by `render` before it reads."""
-        key = (method, route, status)
+    def observe_request(
+        self, method: str, route: str, status: int, seconds: float, *, write: tuple[str, str] | None = None
+    ) -> None:
+        """Count a finished request (with `write`, the (resource, operation) of the write it was):
+        written out at the end of this event-loop turn (at once without a running loop), and by
+        `render` before it reads."""
+        key = (method, route, status, write)
         pending = self._pending.get(key)
         if pending is None:
             self._pending[key] = [seconds]
@@ -125,12 +118,11 @@ class Metrics:
         self._flush_scheduled = False
         pending, self._pending = self._pending, {}
         for key, durations in pending.items():
-            method, route, status = key
+            method, route, status, write = key
             child = self._children.get(key)
             if child is None:
                 child = self._children[key] = self.requests.labels(method, route, str(status))
             _observe_all(child, durations)
-            write = WRITES.get((method, route))
             if write is not None and (result := outcome(status)) is not None:
                 self.writes.labels(*write, result).inc(len(durations))
 

@@ -80,11 +80,15 @@ async def test_in_an_event_loop_requests_are_written_at_the_end_of_the_turn_and_
 def test_writes_are_counted_by_resource_operation_and_outcome():
     metrics = Metrics(version="0.1.0", schema_version="3")
 
-    metrics.observe_request("PUT", "/api/v1/configurations/{configuration_id}", 200, 0.01)
-    metrics.observe_request("PUT", "/api/v1/configurations/{configuration_id}", 412, 0.01)
-    metrics.observe_request("DELETE", "/api/v1/applications/{application_id}", 409, 0.01)
-    metrics.observe_request("POST", "/api/v1/applications", 422, 0.01)
-    metrics.observe_request("POST", "/api/v1/configurations/{configuration_id}/revisions/{version}/restore", 503, 0.01)
+    replace = ("configuration", "replace")
+    metrics.observe_request("PUT", "/api/v1/configurations/{configuration_id}", 200, 0.01, write=replace)
+    metrics.observe_request("PUT", "/api/v1/configurations/{configuration_id}", 412, 0.01, write=replace)
+    metrics.observe_request(
+        "DELETE", "/api/v1/applications/{application_id}", 409, 0.01, write=("application", "delete")
+    )
+    metrics.observe_request("POST", "/api/v1/applications", 422, 0.01, write=("application", "create"))
+    restore = ("configuration", "restore")
+    metrics.observe_request("POST", "/api/v1/configurations/{id}/revisions/{version}/restore", 503, 0.01, write=restore)
     metrics.observe_request("GET", "/api/v1/applications", 200, 0.01)  # not a write
 
     writes = {labels: value for (name, labels), value in samples(metrics).items() if name == "configsvc_writes_total"}

@@ -1,4 +1,4 @@
-"""Request and response models of the HTTP API (SPEC §4)."""
+"""Request and response models of the HTTP API."""
 
 from pydantic import BaseModel, ConfigDict, Field
 

@@ -20,7 +20,7 @@ class SettingsError(Exception):
 
 
 class Settings(BaseSettings):
-    """Every setting of SPEC §6; environment variables override `.env`."""
+    """Every setting of the service (README: Settings); environment variables override `.env`."""
 
     model_config = SettingsConfigDict(
         env_file=".env",

@@ -41,11 +41,11 @@ async def test_pool_exhaustion_gives_only_2xx_or_prompt_503s(database_url):
         settings_for(database_url, db_pool_max_size=2, db_pool_min_size=0, db_lease_timeout_seconds=lease_timeout)
     )
     async with app_client(app) as client:
-        database = app.state.database
+        database = app.state.services.database
 
         # Every connection held elsewhere (the reads' loop connection too): all 100 wait out the
         # lease timeout, then 503.
-        loop_reads = app.state.reader.loop_reads
+        loop_reads = app.state.services.reader.loop_reads
         async with AsyncExitStack() as held:
             for _ in range(2):
                 await held.enter_async_context(Session(database))
@@ -181,7 +181,7 @@ async def test_backend_killed_mid_transaction_is_a_problem_and_commits_nothing(d
         assert_unavailable(response)
         assert (await client.get(f"{CONFIGS}/{config['id']}")).json()["config"] == {"v": 1}
         # The pool is whole again: both connections can be leased at once, at once.
-        async with asyncio.timeout(1), Session(app.state.database), Session(app.state.database):
+        async with asyncio.timeout(1), Session(app.state.services.database), Session(app.state.services.database):
             pass
 
 

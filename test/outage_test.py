@@ -183,27 +183,27 @@ async def test_a_cached_read_whose_sync_round_trip_gets_no_answer_is_a_503_in_ti
     twice the bound, before one deadline covered both."""
     app, client, path = tight_app
     assert (await client.get(path)).status_code == 200
-    assert app.state.reader.peek(kinds.CONFIGURATION, path.rsplit("/", 1)[1]) is not None  # cached
-    with frozen(app.state.settings.database_url):
+    assert app.state.services.reader.peek(kinds.CONFIGURATION, path.rsplit("/", 1)[1]) is not None  # cached
+    with frozen(app.state.services.settings.database_url):
         assert_unavailable(await answered_in_time(client.get(path)))
 
 
 async def test_an_uncached_read_on_the_loop_connection_is_a_503_in_time(tight_app):
     app, client, path = tight_app
-    app.state.reader.cache.clear()
-    lendings = app.state.reader.loop_reads.lendings
-    with frozen(app.state.settings.database_url):
+    app.state.services.reader.cache.clear()
+    lendings = app.state.services.reader.loop_reads.lendings
+    with frozen(app.state.services.settings.database_url):
         assert_unavailable(await answered_in_time(client.get(path)))
-    assert app.state.reader.loop_reads.lendings == lendings + 1
+    assert app.state.services.reader.loop_reads.lendings == lendings + 1
 
 
 async def test_an_uncached_read_on_a_pooled_connection_is_a_503_in_time(tight_app):
     app, client, path = tight_app
-    app.state.reader.cache.clear()
-    loop_reads = app.state.reader.loop_reads
+    app.state.services.reader.cache.clear()
+    loop_reads = app.state.services.reader.loop_reads
     lent = loop_reads.claim()  # busy: the batch takes a pooled connection
     try:
-        with frozen(app.state.settings.database_url):
+        with frozen(app.state.services.settings.database_url):
             assert_unavailable(await answered_in_time(client.get(path)))
     finally:
         loop_reads.give_back(lent)
@@ -211,7 +211,7 @@ async def test_an_uncached_read_on_a_pooled_connection_is_a_503_in_time(tight_ap
 
 async def test_a_write_is_a_503_in_time(tight_app):
     app, client, path = tight_app
-    with frozen(app.state.settings.database_url):
+    with frozen(app.state.services.settings.database_url):
         response = await answered_in_time(client.put(path, json={"name": "c", "config": {"v": 2}}))
     assert_unavailable(response)
 
@@ -221,8 +221,8 @@ async def test_a_held_request_is_answered_by_its_deadline_while_the_database_is_
     answers (a 503 that asks to retry) within its wait plus one bound."""
     app, client, path = tight_app
     current = await client.get(path)
-    with frozen(app.state.settings.database_url):
-        app.state.reader.listener.lose("test: as if the connection were cut")  # held requests re-read
+    with frozen(app.state.services.settings.database_url):
+        app.state.services.reader.listener.lose("test: as if the connection were cut")  # held requests re-read
         started = time.monotonic()
         response = await asyncio.wait_for(
             client.get(path, headers={"If-None-Match": current.headers["etag"], "Prefer": "wait=2"}), 3 * BOUND

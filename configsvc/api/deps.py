@@ -1,10 +1,13 @@
-"""Request dependencies: one Unit of Work per write, committed before the response is sent."""
+"""Request dependencies: one Unit of Work per write, committed before the response is sent; and the
+app's services, for a request or a bare ASGI scope."""
 
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.types import Scope
 
+from configsvc.services import Services
 from configsvc.unit_of_work import UnitOfWork
 from configsvc.views.reader import Reader
 
@@ -15,7 +18,7 @@ async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
     FastAPI 0.116 runs the code after `yield` before it sends the response, so a failed
     commit becomes an error response, never a 2xx (pinned: 0.118 changed this order).
     """
-    async with UnitOfWork(request.app.state.database) as uow:
+    async with UnitOfWork(services(request).database) as uow:
         yield uow
         await uow.commit()
 
@@ -26,4 +29,13 @@ UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 def reader(request: Request) -> Reader:
     """The app's read side. A plain call, not a dependency: FastAPI's solving of one costs every
     GET dozens of Python calls, and there is nothing to set up or tear down per request."""
-    return request.app.state.reader
+    return services(request).reader
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def services_of(scope: Scope) -> Services:
+    """The services of the app serving `scope` (middleware, and the fast path, have no Request)."""
+    return scope["app"].state.services

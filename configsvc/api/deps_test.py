@@ -61,7 +61,7 @@ async def test_a_handler_error_after_writes_rolls_everything_back(database_url):
 
 
 async def test_cancellation_rolls_back_and_releases_the_connection(database, database_url):
-    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(database=database)))
+    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(services=SimpleNamespace(database=database))))
     uow_for_request = asynccontextmanager(get_uow)
     inside = asyncio.Event()
 
@@ -101,7 +101,7 @@ async def test_repeated_query_parameters_are_refused_where_query_parameters_are_
 
 async def test_invalid_requests_are_422_even_when_every_connection_is_busy(database_url):
     app = create_app(settings_for(database_url, db_pool_min_size=0, db_pool_max_size=1, db_lease_timeout_seconds=0.2))
-    async with app_client(app) as client, Session(app.state.database):
+    async with app_client(app) as client, Session(app.state.services.database):
         malformed_id = await client.get("/api/v1/applications/not-a-ulid")
         invalid_body = await client.post("/api/v1/applications", json={"name": ""})
 
@@ -121,7 +121,7 @@ async def test_reads_run_without_a_transaction_and_writes_within_one(database_ur
     @app.get("/test/autocommit")
     async def read(*, request: Request) -> None:
         # The read side's batches (what every GET goes through), with a view that records.
-        sessions = ReadSessions(request.app.state.database, None)  # pooled connections, not the loop's
+        sessions = ReadSessions(request.app.state.services.database, None)  # pooled connections, not the loop's
         batches = Batches(ReadKind("recorded", record), sessions, ReadCache(0))
         await batches.load("key")
 

@@ -1,7 +1,7 @@
 """The read side's entry point: every GET's read, linearizable, from memory when that is provably fresh.
 
 A read reflects every write whose response was sent before the read arrived, whichever process or
-instance made it (SPEC §3). Two ways give that:
+instance made it. Two ways give that:
 
 * from the database: reads arriving together share one statement (`batches.py`), sent after all of
   them arrived, in autocommit, so its snapshot holds every such write;

@@ -18,6 +18,11 @@ from configsvc.views.reader import Reader
 log = logging.getLogger(__name__)
 
 
+# How often held requests are compared with the database, for changes no notification announced
+# (a held request then answers within this, plus a read, of such a change).
+RECONCILE_SECONDS = 0.5
+
+
 class TooManyHeld(ServiceUnavailable):
     """This process holds WATCH_MAX_HELD requests already: retry later (503, Retry-After)."""
 
@@ -41,7 +46,7 @@ class Waiter:
 
 
 class Watches:
-    def __init__(self, reader: Reader, *, max_held: int, reconcile_seconds: float) -> None:
+    def __init__(self, reader: Reader, *, max_held: int, reconcile_seconds: float = RECONCILE_SECONDS) -> None:
         self.max_held = max_held
         self.reconcile_seconds = reconcile_seconds
         self.closing = False

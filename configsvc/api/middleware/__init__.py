@@ -1,0 +1,1 @@
+"""The ASGI middleware, installed in one place (`stack.py`), outermost first."""

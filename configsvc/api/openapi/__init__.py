@@ -1,0 +1,1 @@
+"""The OpenAPI document: its shared fragments (headers, parameters, responses) and its assembly."""
