@@ -4,7 +4,6 @@ once when the client closes), sleeps wait on the closing, cache files are read a
 worker thread so the event loop never waits on a disk."""
 
 import asyncio
-import contextlib
 import os
 from collections.abc import AsyncIterator
 from typing import Any
@@ -43,7 +42,10 @@ class AsyncClient:
         self._cache = LastKnownGood(cache_dir) if cache_dir is not None else None
         self._wait = wait
         self._http = httpx.AsyncClient(transport=transport, timeout=timeout)
-        self._closed = asyncio.Event()
+        self._closed = False
+        # Resolved by aclose(): what sends and sleeps wait on beside their own work (a future, not
+        # a task, so that nothing is left running once they end). Made in the loop that uses it.
+        self._closing: asyncio.Future[None] | None = None
 
     async def get(self, application: str, name: str, model: Model[T] | None = None) -> Snapshot[T]:
         """The configuration's current version; the cached one (stale) when the service cannot answer."""
@@ -100,7 +102,9 @@ class AsyncClient:
         return await self._run(writes.put_application(self._builder, name, comments=comments))
 
     async def aclose(self) -> None:
-        self._closed.set()
+        self._closed = True
+        if self._closing is not None and not self._closing.done():
+            self._closing.set_result(None)
         await self._http.aclose()
 
     async def __aenter__(self) -> "AsyncClient":
@@ -131,7 +135,7 @@ class AsyncClient:
     async def _iterate(self, plan: Plan[None]) -> AsyncIterator[Any]:
         try:
             step = next(plan)
-            while not self._closed.is_set():
+            while not self._closed:
                 if isinstance(step, Emit):
                     yield step.value
                     step = next(plan)
@@ -141,7 +145,7 @@ class AsyncClient:
                 except _Closed:
                     return
                 except httpx.TransportError as error:
-                    if self._closed.is_set():
+                    if self._closed:
                         return
                     step = plan.throw(error)
                     continue
@@ -155,8 +159,7 @@ class AsyncClient:
         if isinstance(step, httpx.Request):
             return await self._send(step)
         if isinstance(step, Sleep):
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._closed.wait(), step.seconds)
+            await asyncio.wait({self._closing_future()}, timeout=step.seconds)
             return None
         if self._cache is None:
             return None
@@ -171,18 +174,24 @@ class AsyncClient:
     async def _send(self, request: httpx.Request) -> httpx.Response:
         """Send, unless the client closes first: then the request is abandoned at once (a held one
         would otherwise keep its task for up to `wait` seconds)."""
-        if self._closed.is_set():
+        if self._closed:
             raise _Closed
         sending = asyncio.ensure_future(self._http.send(request))
-        closing = asyncio.ensure_future(self._closed.wait())
         try:
-            await asyncio.wait({sending, closing}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({sending, self._closing_future()}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            closing.cancel()
             if not sending.done():
                 sending.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await sending
+                # Waited for, so no task outlives the call (asyncio.wait neither raises the task's
+                # CancelledError nor swallows one aimed at us).
+                await asyncio.wait({sending})
         if sending.cancelled():
             raise _Closed
         return sending.result()
+
+    def _closing_future(self) -> asyncio.Future[None]:
+        if self._closing is None:
+            self._closing = asyncio.get_running_loop().create_future()
+            if self._closed:
+                self._closing.set_result(None)
+        return self._closing

@@ -8,13 +8,13 @@ import time
 import httpx
 import pydantic
 import pytest
+from scripts.ports import free_port
 
 from configsvc_client import Client, NotFound, Unauthorized, Unavailable
 from configsvc_client.cache import LastKnownGood
 from configsvc_client.reads import applications, configurations
 from configsvc_client.request_builder import RequestBuilder
 from configsvc_client.steps import Emit
-from scripts.ports import free_port
 
 
 class Settings(pydantic.BaseModel):
@@ -129,9 +129,9 @@ def test_5xx_and_timeouts_answer_from_the_cache(transport, tmp_path):
 @pytest.mark.parametrize("status", [401, 403])
 def test_a_refused_token_raises_and_never_reads_the_cache(status, tmp_path):
     seed_cache(tmp_path)
-    with Client("http://svc", cache_dir=tmp_path, transport=answering(status)) as client:
-        with pytest.raises(Unauthorized) as raised:
-            client.get("payments", "production")
+    client = Client("http://svc", cache_dir=tmp_path, transport=answering(status))
+    with client, pytest.raises(Unauthorized) as raised:
+        client.get("payments", "production")
     assert str(raised.value) == f"payments/production: the {status} detail ({status})"
     assert LastKnownGood(tmp_path).load("payments", "production") is not None  # kept, just not served
 
