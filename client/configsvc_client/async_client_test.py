@@ -30,6 +30,7 @@ async def test_reads_and_writes_by_names(service, app_name, tmp_path):
         assert [s.name async for s in client.configurations(app_name)] == ["production"]
         assert app_name in [a.name async for a in client.applications()]
         assert (await client.put_application(app_name, comments="x")).comments == "x"
+        assert (await client.create(app_name, "other", {"o": 1})).config == {"o": 1}
         await client.delete(app_name, "production")
         with pytest.raises(NotFound):
             await client.get(app_name, "production")

@@ -74,6 +74,18 @@ class Client:
         """Create the configuration (its application too, if missing) or replace its config."""
         return self._run(writes.put(self._builder, application, name, config, comments=comments, if_match=if_match))
 
+    def create(
+        self,
+        application: str | Application,
+        name: str,
+        config: dict[str, Any],
+        *,
+        comments: str | None = None,
+    ) -> Snapshot[dict[str, Any]]:
+        """Create a configuration that does not exist yet (Conflict if it does); `application` is
+        a name (created when missing) or an Application, which saves a lookup per call."""
+        return self._run(writes.create(self._builder, application, name, config, comments=comments))
+
     def delete(self, application: str, name: str, *, if_match: str | None = None) -> None:
         self._run(writes.delete(self._builder, application, name, if_match=if_match))
 

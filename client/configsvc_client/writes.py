@@ -75,6 +75,28 @@ def put(
     raise Conflict(f"{about}: it kept changing while it was written ({ATTEMPTS} attempts)")
 
 
+def create(
+    builder: RequestBuilder,
+    of: str | Application,
+    name: str,
+    config: dict[str, Any],
+    *,
+    comments: str | None = None,
+) -> Plan[Snapshot[dict[str, Any]]]:
+    """Create a configuration that must not exist yet (Conflict if it does), in the application
+    named `of` (created when missing) or in the Application given, which saves looking it up: one
+    request per configuration for a bulk load such as `configsvc import`."""
+    if not isinstance(config, dict):
+        raise TypeError(f"a configuration is a JSON object (a dict), not {type(config).__name__}")
+    owner = of if isinstance(of, Application) else (yield from ensure_application(builder, of))
+    about = subject(owner.name, name)
+    body = {"application_id": owner.id, "name": name, "comments": comments, "config": config}
+    response = yield from exchange(builder.create(body), about)
+    snapshot = snapshot_of(expect(response, about, 201), owner.name)
+    yield Store(snapshot)
+    return snapshot
+
+
 def _raced(response: httpx.Response) -> bool:
     """Another writer got between our read and our write: it changed (412), was deleted (404),
     created (409) or its application went away (422, an unknown application_id)."""

@@ -6,7 +6,7 @@ import json
 import httpx
 import pytest
 
-from configsvc_client import KEEP, Client, Conflict, NotFound, PreconditionFailed, Rejected
+from configsvc_client import KEEP, Application, Client, Conflict, NotFound, PreconditionFailed, Rejected
 from configsvc_client.cache import LastKnownGood
 
 
@@ -193,3 +193,28 @@ def test_a_create_that_races_another_create_replaces_what_it_finds():
         assert client.put("payments", "production", {"v": 9}).version == 2
     assert [r.method for r in script.requests] == ["GET", "GET", "POST", "GET", "PUT"]
     assert script.requests[2].headers["Idempotency-Key"]
+
+
+def test_create_makes_a_new_configuration_and_refuses_an_existing_one(service, app_name):
+    with Client(service.url) as client:
+        first = client.create(app_name, "a", {"v": 1}, comments="new")  # the application too
+        assert (first.version, first.comments, client.get(app_name, "a").config) == (1, "new", {"v": 1})
+        with pytest.raises(Conflict):
+            client.create(app_name, "a", {"v": 2})
+        assert client.get(app_name, "a").version == 1
+        owner = client.application(app_name)
+        assert client.create(owner, "b", {}).application_id == owner.id
+
+
+def test_create_in_a_known_application_is_one_request():
+    sent = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(201, json=configuration(1)[1], headers={"ETag": '"1"'})
+
+    owner = Application("01J0000000000000000000000A", "payments", None, 1, "c", "u")
+    with Client("http://svc", transport=httpx.MockTransport(answer)) as client:
+        client.create(owner, "production", {"v": 1})
+    assert [(r.method, r.url.path) for r in sent] == [("POST", "/api/v1/configurations")]
+    assert json.loads(sent[0].content)["application_id"] == owner.id

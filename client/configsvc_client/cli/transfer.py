@@ -190,7 +190,8 @@ class Importer:
         self.dry_run = dry_run
         self.outcome = Outcome()
         self._owner: str | None = None
-        self._existing: dict[str, Snapshot] = {}  # the configurations of application `_owner`
+        self._application_of: Application | None = None  # application `_owner`, when it exists
+        self._existing: dict[str, Snapshot] = {}  # its configurations by name
 
     def apply(self, section: str, item: dict[str, Any]) -> None:
         if section == "applications":
@@ -218,12 +219,15 @@ class Importer:
         comments, config = item.get("comments"), item["config"]
         if current is None:
             if not self.dry_run:
-                self.client.put(owner, name, config, comments=comments)
+                # One request when the application is known (the usual case: the applications
+                # section came first); by name otherwise, which creates the application.
+                created = self.client.create(self._application_of or owner, name, config, comments=comments)
+                self._existing[name] = created
             tally.created += 1
         elif current.comments == comments and canonical(current.config) == canonical(config):
             tally.unchanged += 1
         elif self._resolve(f"configuration {owner}/{name}: its content differs", tally):
-            self.client.put(owner, name, config, comments=comments, if_match=current.etag)
+            self._existing[name] = self.client.put(owner, name, config, comments=comments, if_match=current.etag)
 
     def _resolve(self, conflict: str, tally: Tally) -> bool:
         """Whether to write over an item that differs (counted either way)."""
@@ -242,9 +246,10 @@ class Importer:
         if application != self._owner:
             self._owner = application
             try:
-                self._existing = {s.name: s for s in self.client.configurations(application)}
+                self._application_of = self.client.application(application)
+                self._existing = {s.name: s for s in self.client.configurations(self._application_of)}
             except NotFound:
-                self._existing = {}
+                self._application_of, self._existing = None, {}
         return self._existing
 
 
