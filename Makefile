@@ -54,7 +54,7 @@ bench: install ## Benchmark serve mode with wrk, interleaved with the /healthz c
 	$(RUN) scripts.bench
 
 bench-client: install ## Measure the client library and CLI: watch delay beside raw HTTP, cached get with the service down, export/import
-	$(RUN) scripts.bench_client
+	$(RUN) scripts.benchmark.client
 
 lint: install ## Check style and formatting (ruff check + ruff format --check)
 	$(RUN) ruff check .

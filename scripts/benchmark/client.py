@@ -1,4 +1,4 @@
-"""`make bench-client`: the client library's and the CLI's figures (issues 28 and 29), on an
+"""`make bench-client` (`python -m scripts.benchmark.client`): the client library's and the CLI's figures (issues 28 and 29), on an
 embedded PostgreSQL 16 of its own and `make serve` services.
 
 1. Watch delay: one configuration followed at once by three watchers, each in a process of its
