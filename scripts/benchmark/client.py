@@ -1,5 +1,5 @@
-"""`make bench-client` (`python -m scripts.benchmark.client`): the client library's and the CLI's figures (issues 28 and 29), on an
-embedded PostgreSQL 16 of its own and `make serve` services.
+"""`make bench-client` (`python -m scripts.benchmark.client`): the client library's and the CLI's
+figures (issues 28 and 29), on an embedded PostgreSQL 16 of its own and `make serve` services.
 
 1. Watch delay: one configuration followed at once by three watchers, each in a process of its
    own: raw held requests (the bench's own HTTP/1.1 loop, `watching.Watchers`), `Client.watch` and
