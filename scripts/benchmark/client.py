@@ -161,17 +161,24 @@ def cached_get(url: str, cache_dir: Path, reads: int) -> Quantiles:
     with Client(url, cache_dir=cache_dir) as client:
         client.put("bench-client", "cached", {"key": "value", "n": list(range(10))})
         client.get("bench-client", "cached")
-    # The WARNING each stale answer logs is made (its cost counts) but not written to a terminal.
-    logging.getLogger("configsvc_client").addHandler(logging.NullHandler())
-    logging.getLogger("configsvc_client").propagate = False
+    # The WARNING each stale answer logs is made (its cost counts) but not written to a terminal;
+    # the logger is put back as it was (the bench's test runs in the test suite's process).
+    logger = logging.getLogger("configsvc_client")
+    quiet, propagating = logging.NullHandler(), logger.propagate
+    logger.addHandler(quiet)
+    logger.propagate = False
     down = f"http://{HOST}:{free_port()}"
     timings = []
-    with Client(down, cache_dir=cache_dir) as client:
-        for _ in range(reads):
-            started = time.perf_counter()
-            snapshot = client.get("bench-client", "cached")
-            timings.append((time.perf_counter() - started) * 1000)
-            assert snapshot.source == "cache"
+    try:
+        with Client(down, cache_dir=cache_dir) as client:
+            for _ in range(reads):
+                started = time.perf_counter()
+                snapshot = client.get("bench-client", "cached")
+                timings.append((time.perf_counter() - started) * 1000)
+                assert snapshot.source == "cache"
+    finally:
+        logger.removeHandler(quiet)
+        logger.propagate = propagating
     return Quantiles.of(timings)
 
 

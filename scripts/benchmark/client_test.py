@@ -1,8 +1,12 @@
+import logging
+
 from scripts.benchmark.client import Quantiles, lines, run
 from scripts.benchmark.service import BenchSettings
 
 
 def test_the_client_bench_measures_watching_the_cache_and_the_round_trip(server_url, tmp_path):
+    logger = logging.getLogger("configsvc_client")
+    handlers, propagating = list(logger.handlers), logger.propagate
     settings = BenchSettings(applications=12, configurations=40, workers=1, pool_size=2)
     report = run(server_url, settings, changes=8, work=tmp_path)
     for kind in ("raw", "sync", "async", "sync_minus_raw", "async_minus_raw"):
@@ -16,6 +20,7 @@ def test_the_client_bench_measures_watching_the_cache_and_the_round_trip(server_
     printed = "\n".join(lines(report, settings, 8))
     assert "Client.watch" in printed
     assert "same document apart from ids and timestamps: True" in printed
+    assert (logger.handlers, logger.propagate) == (handlers, propagating)  # left as it found it
 
 
 def test_quantiles():
