@@ -6,7 +6,7 @@ RUN := $(UV) run python -m
 # Expanded only when a recipe that needs uv runs, so help, tools and clean work without it.
 NEED_UV = $(if $(shell command -v $(UV) 2>/dev/null),,$(error $(UV) is not installed: install uv (https://docs.astral.sh/uv/getting-started/installation/), then run make again))
 
-.PHONY: help install tools run serve seed migrate migrate-status test test-fast linearizability failover fuzz soak bench lint fmt clean
+.PHONY: help install tools run serve seed migrate migrate-status test test-fast linearizability failover fuzz soak bench bench-client lint fmt clean
 
 help: ## List every target with what it does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -55,6 +55,9 @@ soak: install ## One minute of mixed concurrent load on a local server, then ver
 
 bench: install ## Benchmark serve mode with wrk, interleaved with the /healthz ceiling and etcd (needs wrk, etcd)
 	$(RUN) scripts.bench
+
+bench-client: install ## Measure the client library and CLI: watch delay beside raw HTTP, cached get with the service down, export/import
+	$(RUN) scripts.benchmark.client
 
 lint: install ## Check style and formatting (ruff check + ruff format --check)
 	$(RUN) ruff check .
