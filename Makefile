@@ -6,7 +6,7 @@ RUN := $(UV) run python -m
 # Expanded only when a recipe that needs uv runs, so help, tools and clean work without it.
 NEED_UV = $(if $(shell command -v $(UV) 2>/dev/null),,$(error $(UV) is not installed: install uv (https://docs.astral.sh/uv/getting-started/installation/), then run make again))
 
-.PHONY: help install tools run serve seed migrate migrate-status test test-fast linearizability failover fuzz soak bench bench-client lint fmt clean
+.PHONY: help install tools run serve seed token migrate migrate-status test test-fast linearizability failover fuzz soak bench bench-client lint fmt clean
 
 help: ## List every target with what it does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -27,6 +27,11 @@ serve: install ## Production serving: WORKERS processes, uvloop + httptools, no 
 
 seed: install ## Load demo applications and configurations (idempotent; safe while `make run` serves)
 	$(RUN) scripts.seed
+
+token: install ## Create a token and print its secret: make token NAME=ci SCOPES="write:payments read:*" (the first turns access control on)
+	@test -n "$(NAME)" || { echo 'usage: make token NAME=<name> SCOPES="<scope> ..." [EXPIRES_IN_DAYS=<days>]' >&2; exit 2; }
+	@test -n "$(SCOPES)" || { echo 'usage: make token NAME=<name> SCOPES="<scope> ..." [EXPIRES_IN_DAYS=<days>]' >&2; exit 2; }
+	@$(RUN) scripts.tokens create "$(NAME)" $(foreach scope,$(SCOPES),--scope "$(scope)") $(if $(EXPIRES_IN_DAYS),--expires-in $(EXPIRES_IN_DAYS))
 
 migrate: install ## Apply pending migrations to the configured database
 	$(RUN) scripts.migrate apply

@@ -36,6 +36,10 @@ class UnknownReference(DomainError):
     """The body refers to a resource that does not exist."""
 
 
+class InvalidValue(DomainError):
+    """A value the body's schema allows but the service does not (a scope that is not one)."""
+
+
 class InvalidChange(DomainError):
     """The write asks for a change the resource does not allow."""
 
@@ -51,6 +55,19 @@ class PreconditionFailed(DomainError):
 
 class IdempotencyKeyReused(DomainError):
     """An Idempotency-Key came back with a different request body."""
+
+
+class Unauthenticated(DomainError):
+    """No valid token while access control is enforced (401). `token_sent`: one was sent, and it is
+    unknown, expired, revoked or malformed (which of these is never said)."""
+
+    def __init__(self, message: str, *, token_sent: bool) -> None:
+        super().__init__(message)
+        self.token_sent = token_sent
+
+
+class Forbidden(DomainError):
+    """The token may read what it asks to change, but not write it (403)."""
 
 
 class ServiceUnavailable(DomainError):

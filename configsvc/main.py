@@ -2,10 +2,12 @@
 
 import asyncio
 import gc
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import psycopg2
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
@@ -13,20 +15,23 @@ from configsvc import migrations
 from configsvc.api.http.problems import install_problem_handlers
 from configsvc.api.middleware import stack
 from configsvc.api.openapi.document import openapi
-from configsvc.api.routes import applications, configurations, health
+from configsvc.api.routes import applications, audit, configurations, health, tokens
 from configsvc.api.routes import metrics as metrics_routes
 from configsvc.db.listener import Listener
 from configsvc.db.loop_reads import LoopReads
 from configsvc.db.pool import Database
+from configsvc.errors import ServiceUnavailable
 from configsvc.logs import configure_logging
 from configsvc.metrics import Metrics
 from configsvc.services import Services
 from configsvc.settings import Settings, get_settings
 from configsvc.shutdown import on_stop_signal
+from configsvc.views import kinds
 from configsvc.views.reader import Reader
 from configsvc.views.watch import Watches
 
 API_PREFIX = "/api/v1"
+log = logging.getLogger(__name__)
 
 
 def create_database(settings: Settings) -> Database:
@@ -57,6 +62,21 @@ def create_reader(settings: Settings, database: Database) -> Reader:
     )
 
 
+async def warn_unless_enforced(settings: Settings, reader: Reader) -> None:
+    """Say it, loudly, when anyone who can reach the service may change everything."""
+    if settings.auth_required:
+        return
+    try:
+        enforcement = await reader.value(kinds.ACCESS_CONTROL, "")
+    except (ServiceUnavailable, psycopg2.Error):
+        return  # the database is away, or not migrated yet: readiness says so
+    if not enforcement.enforced:
+        log.warning(
+            "access control is off: anyone who can reach this service can read and change every "
+            "configuration. Create the first token (make token) to turn it on, or set AUTH_REQUIRED=true"
+        )
+
+
 def create_app(settings: Settings, *, database: Database | None = None, access_log: bool = False) -> FastAPI:
     """The service for `settings`. With `database`, it serves that one as it is (tests give an
     open one, or a fake), and its lifespan neither opens nor closes it. `access_log`: a line per
@@ -75,6 +95,7 @@ def create_app(settings: Settings, *, database: Database | None = None, access_l
         services.database = db
         reader = create_reader(settings, db)
         await reader.start(wait_seconds=settings.db_lease_timeout_seconds)
+        await warn_unless_enforced(settings, reader)
         services.reader = reader
         watches = Watches(reader, max_held=settings.watch_max_held)
         watches.start()
@@ -126,6 +147,8 @@ def create_app(settings: Settings, *, database: Database | None = None, access_l
         app.include_router(metrics_routes.router)
     app.include_router(applications.router, prefix=API_PREFIX)
     app.include_router(configurations.router, prefix=API_PREFIX)
+    app.include_router(tokens.router, prefix=API_PREFIX)
+    app.include_router(audit.router, prefix=API_PREFIX)
     install_problem_handlers(app)
     stack.install(app, settings, metrics, access_log=access_log)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]

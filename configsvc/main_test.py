@@ -66,6 +66,8 @@ async def test_openapi_documents_every_status_with_the_problem_schema(database_u
         for path, item in schema["paths"].items()
         for method, operation in item.items()
     }
+    # Every /api/ operation may answer 401 (a token is needed once access control is enforced), and
+    # every one that changes something 403 (a token that may read but not write).
     expected = {
         ("GET", "/healthz"): {"200"},
         ("GET", "/readyz"): {"200", "500", "503"},
@@ -76,47 +78,28 @@ async def test_openapi_documents_every_status_with_the_problem_schema(database_u
         ("GET", "/api/v1/applications/{application_id}/configurations"): {"200", "304", "404", "422", "500", "503"},
         ("GET", "/api/v1/configurations/by-name"): {"200", "304", "404", "422", "500", "503"},
         ("DELETE", "/api/v1/configurations/{configuration_id}"): {"204", "404", "412", "422", "500", "503"},
-        ("PUT", "/api/v1/applications/{application_id}"): {
-            "200",
-            "400",
-            "404",
-            "409",
-            "412",
-            "413",
-            "415",
-            "422",
-            "500",
-            "503",
-        },
+        ("PUT", "/api/v1/applications/{application_id}"): {"200", "400", "404", "409", "412", "413", "415", "422"}
+        | {"500", "503"},
         ("POST", "/api/v1/configurations"): {"201", "400", "409", "413", "415", "422", "500", "503"},
         ("GET", "/api/v1/configurations/{configuration_id}"): {"200", "304", "404", "422", "500", "503"},
-        ("PUT", "/api/v1/configurations/{configuration_id}"): {
-            "200",
-            "400",
-            "404",
-            "409",
-            "412",
-            "413",
-            "415",
-            "422",
-            "500",
-            "503",
-        },
+        ("PUT", "/api/v1/configurations/{configuration_id}"): {"200", "400", "404", "409", "412", "413", "415"}
+        | {"422", "500", "503"},
         ("GET", "/api/v1/configurations/{configuration_id}/revisions"): {"200", "404", "422", "500", "503"},
         ("GET", "/api/v1/configurations/{configuration_id}/revisions/{version}"): {"200", "404", "422", "500", "503"},
-        ("POST", "/api/v1/configurations/{configuration_id}/revisions/{version}/restore"): {
-            "200",
-            "400",
-            "404",
-            "409",
-            "412",
-            "413",
-            "415",
-            "422",
-            "500",
-            "503",
-        },
+        ("POST", "/api/v1/configurations/{configuration_id}/revisions/{version}/restore"): {"200", "400", "404", "409"}
+        | {"412", "413", "415", "422", "500", "503"},
+        ("POST", "/api/v1/tokens"): {"201", "400", "409", "413", "415", "422", "500", "503"},
+        ("GET", "/api/v1/tokens"): {"200", "422", "500", "503"},
+        ("GET", "/api/v1/tokens/current"): {"200", "500", "503"},
+        ("GET", "/api/v1/tokens/{token_id}"): {"200", "404", "422", "500", "503"},
+        ("DELETE", "/api/v1/tokens/{token_id}"): {"204", "404", "422", "500", "503"},
+        ("GET", "/api/v1/audit"): {"200", "422", "500", "503"},
     }
+    for (method, path), statuses in expected.items():
+        if path.startswith("/api/"):
+            statuses.add("401")
+            if method != "GET" or path.startswith("/api/v1/tokens"):
+                statuses.add("403")
     assert {key: set(operation["responses"]) for key, operation in operations.items()} == expected
     for operation in operations.values():
         for status, response in operation["responses"].items():

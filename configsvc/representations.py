@@ -13,7 +13,7 @@ Every SQL text here is assembled from constants at import time, never from input
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from configsvc.db.statements import Row
@@ -42,8 +42,25 @@ APPLICATION_FIELDS = (
     "array_to_json(ARRAY(SELECT k.id FROM configurations k WHERE k.application_id = a.id ORDER BY k.id))"
     " AS configuration_ids"
 )
+# Who made a revision: the token's id and name, or null (made while access control was not enforced).
+ACTOR = (
+    "CASE WHEN {row}.actor_token_id IS NULL THEN NULL "
+    "ELSE json_build_object('token_id', {row}.actor_token_id, 'name', {row}.actor_name) END"
+)
 REVISION_FIELDS = (
-    f"r.configuration_id, r.version, r.name, r.comments, r.config, {timestamp('r.created_at')} AS created_at"
+    f"r.configuration_id, r.version, r.name, r.comments, r.config, {timestamp('r.created_at')} AS created_at, "
+    f"{ACTOR.format(row='r')} AS actor"
+)
+
+
+TOKEN_FIELDS = (
+    "t.id, t.name, t.scopes, "
+    f"{timestamp('t.created_at')} AS created_at, {timestamp('t.expires_at')} AS expires_at, "
+    f"{timestamp('t.revoked_at')} AS revoked_at"
+)
+AUDIT_EVENT_FIELDS = (
+    f"e.id, {timestamp('e.at')} AS at, {ACTOR.format(row='e')} AS actor, e.request_id, e.action, "
+    "json_build_object('kind', e.resource_kind, 'id', e.resource_id) AS resource, e.application_id, e.version"
 )
 
 
@@ -63,25 +80,27 @@ def collection_etag(application_row: str) -> str:
     return f"""('"' || {application_row}.seq || '"')"""
 
 
-def one(fields: str, source: str, *, etag: str = "NULL", key: str = "NULL") -> str:
+def one(fields: str, source: str, *, etag: str = "NULL", key: str = "NULL", owner: str = "NULL") -> str:
     """SQL giving, for each row of `source` (the rest of a SELECT after its field list: FROM, WHERE,
-    ...), its representation (`body`), its ETag (`etag`, SQL over the row `shown`) and `key`."""
-    return f"""SELECT {key} AS key, {etag} AS etag, row_to_json(shown)::text AS body
+    ...), its representation (`body`), its ETag (`etag`, SQL over the row `shown`), `key`, and
+    `owner`: the application it belongs to, which access control judges a read by."""
+    return f"""SELECT {key} AS key, {etag} AS etag, {owner} AS owner, row_to_json(shown)::text AS body
 FROM (SELECT {fields} {source}) shown"""
 
 
-def page(fields: str, source: str, *, order: str, last: str) -> str:
+def page(fields: str, source: str, *, order: str, last: str, owner: str = "NULL") -> str:
     """SQL giving one page as a JSON array (`body`), the cursor of its last row (`last`, an aggregate
-    such as `max(id)`) and whether more rows follow (`more`). `source` ends with ORDER BY `order`;
-    the page is %(limit)s rows, and one more is read to know whether there is a next page.
-    string_agg keeps the array compact."""
+    such as `max(id)`), whether more rows follow (`more`) and its `owner` (see `one`). `source` ends
+    with ORDER BY `order`; the page is %(limit)s rows, and one more is read to know whether there is
+    a next page. string_agg keeps the array compact."""
     return f"""
 WITH candidates AS (SELECT {fields} {source} LIMIT %(limit)s + 1),
      shown AS (SELECT * FROM candidates ORDER BY {order} LIMIT %(limit)s)
 SELECT (SELECT '[' || coalesce(string_agg(row_to_json(shown)::text, ',' ORDER BY {order}), '') || ']'
         FROM shown) AS body,
        (SELECT {last} FROM shown) AS last,
-       (SELECT count(*) FROM candidates) > %(limit)s AS more
+       (SELECT count(*) FROM candidates) > %(limit)s AS more,
+       {owner} AS owner
 """
 
 
@@ -91,10 +110,11 @@ class Representation:
 
     body: bytes
     etag: str | None
+    owner: str | None = field(default=None, compare=False)  # its application, where a read is judged by it
 
     @classmethod
     def from_row(cls, row: Row) -> "Representation":
-        return cls(row["body"].encode(), row["etag"])
+        return cls(row["body"].encode(), row["etag"], row.get("owner"))
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -112,11 +132,12 @@ class Page:
     body: bytes
     next_cursor: str | None
     etag: str | None = None
+    owner: str | None = field(default=None, compare=False)  # as Representation's
 
     @classmethod
     def from_row(cls, row: Row) -> "Page":
         more = row["more"] and row["last"] is not None
-        return cls(row["body"].encode(), str(row["last"]) if more else None, row.get("etag"))
+        return cls(row["body"].encode(), str(row["last"]) if more else None, row.get("etag"), row.get("owner"))
 
     def json(self) -> Any:
         return json.loads(self.body)

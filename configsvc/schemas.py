@@ -1,6 +1,8 @@
 """Request and response models of the HTTP API."""
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from configsvc.fields import Comments, ConfigObject, ConfigValue, Name, Timestamp, UlidId
 
@@ -70,6 +72,13 @@ class Configuration(ResponseModel):
     updated_at: Timestamp
 
 
+class Actor(ResponseModel):
+    """The token a write was made with."""
+
+    token_id: UlidId
+    name: str
+
+
 class Revision(ResponseModel):
     """One immutable version of a configuration's content (revisions carry no ETag)."""
 
@@ -79,3 +88,66 @@ class Revision(ResponseModel):
     comments: str | None
     config: ConfigValue
     created_at: Timestamp = Field(description="When this version was written.")
+    actor: Actor | None = Field(description="Who wrote it: null while access control was not enforced.")
+
+
+SCOPES_DESCRIPTION = (
+    "`admin` (everything, tokens and the audit included), `metrics` (/metrics), `read:*` and `write:*` "
+    "(every application; write implies read; creating applications takes `write:*`), `read:<application>` "
+    "and `write:<application>` (that application by name or id, and everything under it). Applications "
+    "are stored by id: a renamed application keeps its tokens."
+)
+
+
+Scope = Annotated[str, Field(pattern=r"^(admin|metrics|(read|write):[\s\S]{1,256})$")]
+
+
+def _rfc3339_text(value: object) -> object:
+    """A time in a body is RFC 3339 text: a number is not taken as seconds since 1970."""
+    if not isinstance(value, str):
+        raise ValueError("must be an RFC 3339 date-time string with a time zone")
+    return value
+
+
+Expiry = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
+
+
+class TokenCreate(RequestModel):
+    name: Name
+    scopes: list[Scope] = Field(min_length=1, max_length=100, description=SCOPES_DESCRIPTION)
+    expires_at: Expiry | None = Field(default=None, description="When it stops working (RFC 3339, with a zone).")
+
+
+class Token(ResponseModel):
+    id: UlidId
+    name: str
+    scopes: list[str] = Field(description="As stored: applications by id.")
+    created_at: Timestamp
+    expires_at: Timestamp | None
+    revoked_at: Timestamp | None
+
+
+class TokenCreated(Token):
+    token: str = Field(description="The secret, shown in this response only: `cfgsvc_` and 43 base64url characters.")
+
+
+class CurrentToken(ResponseModel):
+    id: UlidId
+    name: str
+    scopes: list[str]
+
+
+class AuditResource(ResponseModel):
+    kind: str = Field(description="`application`, `configuration`, `schema` or `token`.")
+    id: UlidId
+
+
+class AuditEvent(ResponseModel):
+    id: UlidId
+    at: Timestamp
+    actor: Actor | None = Field(description="Who made the write: null while access control was not enforced.")
+    request_id: str | None
+    action: str = Field(description="e.g. `configuration.replace`.")
+    resource: AuditResource
+    application_id: UlidId | None
+    version: int | None = Field(description="The resource's version the write made (or deleted).")

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     watch_max_held: int = Field(default=10_000, ge=0)
     metrics_enabled: bool = True
     log_format: Literal["text", "json"] = "text"
+    auth_required: bool = False
 
     @field_validator("log_format", mode="before")
     @classmethod

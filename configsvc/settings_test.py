@@ -7,6 +7,7 @@ from configsvc.settings import Settings, SettingsError, load_settings, settings_
 
 SETTING_NAMES = [
     "DATABASE_URL",
+    "AUTH_REQUIRED",
     "DATA_DIR",
     "HOST",
     "PORT",

@@ -7,8 +7,10 @@ from typing import Self
 from configsvc.db.pool import Database
 from configsvc.db.session import Session
 from configsvc.repositories.applications import ApplicationsRepository
+from configsvc.repositories.audit import NOBODY, Author
 from configsvc.repositories.configurations import ConfigurationsRepository
 from configsvc.repositories.idempotency import IdempotencyRepository
+from configsvc.repositories.tokens import TokensRepository
 
 
 class UnitOfWork:
@@ -21,18 +23,21 @@ class UnitOfWork:
     applications: ApplicationsRepository
     configurations: ConfigurationsRepository
     idempotency: IdempotencyRepository
+    tokens: TokensRepository
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, author: Author = NOBODY) -> None:
         self._database = database
+        self.author = author  # recorded with every write: the audit, the revisions
         self._stack = AsyncExitStack()
         self._session: Session | None = None
 
     async def __aenter__(self) -> Self:
         session = await self._stack.enter_async_context(Session(self._database, deferred=True))
         self._session = session
-        self.applications = ApplicationsRepository(session)
-        self.configurations = ConfigurationsRepository(session)
-        self.idempotency = IdempotencyRepository(session)
+        self.applications = ApplicationsRepository(session, self.author)
+        self.configurations = ConfigurationsRepository(session, self.author)
+        self.idempotency = IdempotencyRepository(session, self.author)
+        self.tokens = TokensRepository(session, self.author)
         return self
 
     async def __aexit__(

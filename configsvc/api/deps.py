@@ -7,18 +7,35 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.types import Scope
 
+from configsvc.api.http.auth import AUTHORIZATION, Authentication, authenticate
+from configsvc.repositories.audit import Author
 from configsvc.services import Services
 from configsvc.unit_of_work import UnitOfWork
 from configsvc.views.reader import Reader
 
 
-async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
-    """Commit if the handler returned, roll back if anything raised (cancellation included).
+async def authentication(request: Request) -> Authentication:
+    """Who the request is (401 if it must be someone and is not); FastAPI solves it once per request."""
+    found = services(request)
+    auth, _ = await authenticate(
+        found.reader, required=found.settings.auth_required, authorization=request.headers.get(AUTHORIZATION)
+    )
+    return auth
+
+
+AuthenticationDep = Annotated[Authentication, Depends(authentication)]
+
+
+async def get_uow(request: Request, auth: AuthenticationDep) -> AsyncIterator[UnitOfWork]:
+    """Commit if the handler returned, roll back if anything raised (cancellation included). Every
+    write it makes records who made it, and in which request.
 
     FastAPI 0.116 runs the code after `yield` before it sends the response, so a failed
     commit becomes an error response, never a 2xx (pinned: 0.118 changed this order).
     """
-    async with UnitOfWork(services(request).database) as uow:
+    principal = auth.principal
+    author = Author(principal.token_id, principal.name, request.scope.get("state", {}).get("request_id"))
+    async with UnitOfWork(services(request).database, author) as uow:
         yield uow
         await uow.commit()
 

@@ -6,7 +6,9 @@ import pytest
 from fastapi import Request
 from ulid import ULID
 
+from configsvc.access.principal import OPEN
 from configsvc.api.deps import UowDep, get_uow
+from configsvc.api.http.auth import Authentication
 from configsvc.db.loop_reads import ReadSessions
 from configsvc.db.session import Session
 from configsvc.main import create_app
@@ -61,18 +63,21 @@ async def test_a_handler_error_after_writes_rolls_everything_back(database_url):
 
 
 async def test_cancellation_rolls_back_and_releases_the_connection(database, database_url):
-    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(services=SimpleNamespace(database=database))))
+    request = SimpleNamespace(
+        app=SimpleNamespace(state=SimpleNamespace(services=SimpleNamespace(database=database))), scope={}
+    )
     uow_for_request = asynccontextmanager(get_uow)
     inside = asyncio.Event()
 
     async def request_handling() -> None:
-        async with uow_for_request(request) as uow:
+        async with uow_for_request(request, Authentication(OPEN, None)) as uow:
             await uow.applications.create(id=str(ULID()), name="cancelled", comments=None)
             inside.set()
             await asyncio.sleep(30)
 
     task = asyncio.create_task(request_handling())
-    await inside.wait()
+    await asyncio.wait([task, asyncio.ensure_future(inside.wait())], return_when=asyncio.FIRST_COMPLETED)
+    assert not task.done(), task
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

@@ -3,15 +3,16 @@
 from configsvc.db.session import Session
 from configsvc.db.statements import Row
 from configsvc.errors import Conflict, NotFound, PreconditionFailed, StillReferenced
+from configsvc.repositories.audit import NOBODY, Author, audited
 from configsvc.repositories.outcomes import constraint_outcomes
 from configsvc.representations import APPLICATION_FIELDS, Representation, application_etag, one
 
 ETAG = application_etag("shown")
-INSERT = """
+INSERT = f"""
 WITH created AS (
     INSERT INTO applications (id, name, comments) VALUES (%(id)s, %(name)s, %(comments)s) RETURNING *
-)
-""" + one(APPLICATION_FIELDS, "FROM created a", etag=ETAG)
+){audited("created", action="application.create", kind="application", id="id", application="id", version="version")}
+{one(APPLICATION_FIELDS, "FROM created a", etag=ETAG)}"""
 # updated_at moves forward on every update, even two within the same clock tick. The ETag in the
 # WHERE clause makes If-Match atomic (see configurations.UPDATE): a configuration written meanwhile
 # moved seq, so an If-Match from before it fails too, as the representation it names is gone.
@@ -22,7 +23,7 @@ WITH updated AS (
         updated_at = greatest(now(), updated_at + interval '1 microsecond')
     WHERE id = %(id)s AND (%(expected)s::text[] IS NULL OR {application_etag("a")} = ANY(%(expected)s::text[]))
     RETURNING *
-)
+){audited("updated", action="application.replace", kind="application", id="id", application="id", version="version")}
 {one(APPLICATION_FIELDS, "FROM updated a", etag=ETAG)}"""
 # Only an application without configurations goes, and the foreign key has the last word: a
 # configuration created concurrently makes either this delete or that create fail, never both
@@ -35,8 +36,8 @@ WITH target AS (
 ), deleted AS (
     DELETE FROM applications a USING target t
     WHERE a.id = t.id AND t.configurations = 0 AND (%(expected)s::text[] IS NULL OR t.etag = ANY(%(expected)s::text[]))
-    RETURNING a.id
-)
+    RETURNING a.id, a.version
+){audited("deleted", action="application.delete", kind="application", id="id", application="id", version="version")}
 SELECT t.version, t.etag, t.configurations, EXISTS (SELECT 1 FROM deleted) AS deleted FROM target t
 """
 SELECT_STATE = f"""SELECT version, {application_etag("a")} AS etag FROM applications a WHERE id = %(id)s"""
@@ -45,12 +46,14 @@ NAME_TAKEN = "an application with this name already exists"
 
 
 class ApplicationsRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, author: Author = NOBODY) -> None:
         self._session = session
+        self._author = author
 
     async def create(self, *, id: str, name: str, comments: str | None) -> Representation:
         with constraint_outcomes(applications_name_key=Conflict(NAME_TAKEN)):
-            row = await self._session.fetch_one(INSERT, {"id": id, "name": name, "comments": comments})
+            params = {"id": id, "name": name, "comments": comments} | self._author.params()
+            row = await self._session.fetch_one(INSERT, params)
         assert row is not None
         return Representation.from_row(row)
 
@@ -58,7 +61,7 @@ class ApplicationsRepository:
         self, id: str, *, name: str, comments: str | None, expected_etags: list[str] | None = None
     ) -> Representation:
         """Write the next version; `expected_etags` is If-Match's list (None: unconditional)."""
-        params = {"id": id, "name": name, "comments": comments, "expected": expected_etags}
+        params = {"id": id, "name": name, "comments": comments, "expected": expected_etags} | self._author.params()
         with constraint_outcomes(applications_name_key=Conflict(NAME_TAKEN)):
             row = await self._session.fetch_one(UPDATE, params)
         if row is None:
@@ -69,7 +72,8 @@ class ApplicationsRepository:
         """Delete an application that has no configurations (409 with their count otherwise)."""
         concurrent = StillReferenced("a configuration was just created in this application; delete it first")
         with constraint_outcomes(configurations_application_id_fkey=concurrent):
-            state = await self._session.fetch_one(DELETE, {"id": id, "expected": expected_etags})
+            params = {"id": id, "expected": expected_etags} | self._author.params()
+            state = await self._session.fetch_one(DELETE, params)
         if state is None:
             raise NotFound("no such application")
         if state["deleted"]:

@@ -1,10 +1,12 @@
-"""The idempotency_keys table: the stored response of each create made with an Idempotency-Key."""
+"""The idempotency_keys table: the stored response of each create made with an Idempotency-Key, per
+token (another token's key never replays: a key is scoped to the token, method and path)."""
 
 from dataclasses import dataclass
 
 from psycopg2.extras import Json
 
 from configsvc.db.session import Session
+from configsvc.repositories.audit import NOBODY, Author
 
 # Claim the key. ON CONFLICT waits for a concurrent transaction holding the same key, so two
 # retries in flight are serialised: the second sees the first's outcome. Keys are kept 24 hours:
@@ -16,14 +18,14 @@ WITH purged AS (
     WHERE ctid IN (
         SELECT ctid FROM idempotency_keys
         WHERE created_at < now() - interval '24 hours'
-          AND (method, path, key) <> (%(method)s, %(path)s, %(key)s)
+          AND (token_id, method, path, key) <> (%(token_id)s, %(method)s, %(path)s, %(key)s)
         LIMIT 100
         FOR UPDATE SKIP LOCKED  -- never wait for another request purging the same rows
     )
 )
-INSERT INTO idempotency_keys (method, path, key, request_hash)
-VALUES (%(method)s, %(path)s, %(key)s, %(request_hash)s)
-ON CONFLICT (method, path, key) DO UPDATE
+INSERT INTO idempotency_keys (token_id, method, path, key, request_hash)
+VALUES (%(token_id)s, %(method)s, %(path)s, %(key)s, %(request_hash)s)
+ON CONFLICT (token_id, method, path, key) DO UPDATE
 SET request_hash = EXCLUDED.request_hash, status = NULL, headers = NULL, body = NULL, created_at = now()
 WHERE idempotency_keys.created_at < now() - interval '24 hours'
 RETURNING 1 AS claimed
@@ -31,11 +33,11 @@ RETURNING 1 AS claimed
 SELECT_STORED = """
 SELECT request_hash, status, headers, body
 FROM idempotency_keys
-WHERE method = %(method)s AND path = %(path)s AND key = %(key)s
+WHERE token_id = %(token_id)s AND method = %(method)s AND path = %(path)s AND key = %(key)s
 """
 COMPLETE = """
 UPDATE idempotency_keys SET status = %(status)s, headers = %(headers)s, body = %(body)s
-WHERE method = %(method)s AND path = %(path)s AND key = %(key)s
+WHERE token_id = %(token_id)s AND method = %(method)s AND path = %(path)s AND key = %(key)s
 """
 
 
@@ -48,12 +50,14 @@ class StoredResponse:
 
 
 class IdempotencyRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, author: Author = NOBODY) -> None:
         self._session = session
+        self._token_id = author.token_id or ""  # "": requests made while access control was off
 
     async def claim(self, *, method: str, path: str, key: str, request_hash: str) -> StoredResponse | None:
         """None when this transaction now owns the key; else the response stored under it."""
-        params = {"method": method, "path": path, "key": key, "request_hash": request_hash}
+        params = {"token_id": self._token_id, "method": method, "path": path, "key": key}
+        params["request_hash"] = request_hash
         if await self._session.fetch_one(CLAIM, params) is not None:
             return None
         row = await self._session.fetch_one(SELECT_STORED, params)
@@ -66,5 +70,6 @@ class IdempotencyRepository:
         self, *, method: str, path: str, key: str, status: int, headers: dict[str, str], body: bytes
     ) -> None:
         """Store the response in the same transaction as the write it describes."""
-        params = {"method": method, "path": path, "key": key, "status": status, "headers": Json(headers), "body": body}
+        params = {"token_id": self._token_id, "method": method, "path": path, "key": key}
+        params |= {"status": status, "headers": Json(headers), "body": body}
         await self._session.execute(COMPLETE, params)

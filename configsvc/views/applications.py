@@ -27,22 +27,26 @@ SELECT_BY_IDS = Prepared(
         "FROM applications a WHERE a.id = ANY(%(ids)s::varchar[])",
         etag=application_etag("shown"),
         key="shown.id",
+        owner="shown.id",
     ),
 )
+# What a token scoped to some applications may see of the list: only those (None: every one).
+_READABLE = "(%(readable)s::varchar[] IS NULL OR a.id = ANY(%(readable)s::varchar[]))"
 # A prepared statement gets a generic plan, so the page and the name lookup are two statements
 # (one walks the primary key from the cursor, the other uses the unique index on name).
 SELECT_PAGE = Prepared(
     "view_applications_page",
     page(
         APPLICATION_SUMMARY_FIELDS,
-        "FROM applications a WHERE a.id > coalesce(%(after)s::varchar, '') ORDER BY a.id",
+        f"FROM applications a WHERE a.id > coalesce(%(after)s::varchar, '') AND {_READABLE} ORDER BY a.id",
         order="id",
         last="max(id)",
     ),
 )
 SELECT_PAGE_BY_NAME = page(
     APPLICATION_SUMMARY_FIELDS,
-    "FROM applications a WHERE a.name = %(name)s AND a.id > coalesce(%(after)s::varchar, '') ORDER BY a.id",
+    "FROM applications a WHERE a.name = %(name)s AND a.id > coalesce(%(after)s::varchar, '')"
+    f" AND {_READABLE} ORDER BY a.id",
     order="id",
     last="max(id)",
 )
@@ -54,7 +58,7 @@ _ITS_CONFIGURATIONS = (
 SELECT_CONFIGURATIONS_PAGE = Prepared(
     "view_application_configurations",
     f"""
-SELECT listed.body, listed.last, listed.more, {collection_etag("a")} AS etag
+SELECT listed.body, listed.last, listed.more, {collection_etag("a")} AS etag, a.id AS owner
 FROM applications a,
 LATERAL ({page(CONFIGURATION_FIELDS, _ITS_CONFIGURATIONS, order="id", last="max(id)")}) listed
 WHERE a.id = %(id)s
@@ -75,7 +79,9 @@ async def applications(session: Reads, keys: list[ApplicationsPage]) -> dict[App
     answers = {}
     for key in keys:
         statement = SELECT_PAGE if key.name is None else SELECT_PAGE_BY_NAME
-        row = await session.fetch_one(statement, {"limit": key.limit, "after": key.after, "name": key.name})
+        readable = None if key.readable is None else sorted(key.readable)
+        params = {"limit": key.limit, "after": key.after, "name": key.name, "readable": readable}
+        row = await session.fetch_one(statement, params)
         assert row is not None  # an aggregate always returns one row
         answers[key] = Answer.found(Page.from_row(row), tags.APPLICATIONS)
     return answers

@@ -21,7 +21,13 @@ from configsvc.views.keys import ByName, RevisionOf, RevisionsPage
 ETAG = configuration_etag("shown")
 SELECT_BY_IDS = Prepared(
     "view_configurations",
-    one(CONFIGURATION_FIELDS, "FROM configurations c WHERE c.id = ANY(%(ids)s::varchar[])", etag=ETAG, key="shown.id"),
+    one(
+        CONFIGURATION_FIELDS,
+        "FROM configurations c WHERE c.id = ANY(%(ids)s::varchar[])",
+        etag=ETAG,
+        key="shown.id",
+        owner="shown.application_id",
+    ),
 )
 # Names to a configuration in one statement: the application by its unique name, then its
 # configuration by (application_id, name), both from their unique indexes.
@@ -29,7 +35,7 @@ _IN_ITS_APPLICATION = "FROM configurations c WHERE c.application_id = a.id AND c
 SELECT_BY_NAMES = Prepared(
     "view_configurations_by_name",
     f"""
-SELECT wanted.ordinal, a.id AS application_id, found.key AS id, found.etag, found.body
+SELECT wanted.ordinal, a.id AS application_id, a.id AS owner, found.key AS id, found.etag, found.body
 FROM unnest(%(applications)s::varchar[], %(names)s::varchar[]) WITH ORDINALITY AS wanted(application, name, ordinal)
 LEFT JOIN applications a ON a.name = wanted.application
 LEFT JOIN LATERAL (
@@ -37,6 +43,9 @@ LEFT JOIN LATERAL (
 ) found ON true
 """,
 )
+# A configuration's history belongs to its application, deleted configurations' included.
+_OWNER = """(SELECT o.application_id FROM configuration_revisions o
+ WHERE o.configuration_id = %(id)s AND o.application_id IS NOT NULL LIMIT 1)"""
 SELECT_REVISIONS = page(
     REVISION_FIELDS,
     """FROM configuration_revisions r
@@ -44,13 +53,18 @@ WHERE r.configuration_id = %(id)s AND (%(before)s::int IS NULL OR r.version < %(
 ORDER BY r.version DESC""",
     order="version DESC",
     last="min(version)",
+    owner=_OWNER,
 )
 SELECT_REVISION = one(
-    REVISION_FIELDS, "FROM configuration_revisions r WHERE r.configuration_id = %(id)s AND r.version = %(version)s"
+    REVISION_FIELDS,
+    "FROM configuration_revisions r WHERE r.configuration_id = %(id)s AND r.version = %(version)s",
+    owner=_OWNER,
 )
 HAS_HISTORY = "SELECT 1 AS present FROM configuration_revisions WHERE configuration_id = %(id)s LIMIT 1"
 
 NO_CONFIGURATION = "no such configuration"
+NO_APPLICATION = "no application has this name"
+NO_REVISION = "no such configuration revision"
 
 
 async def configurations(session: Reads, ids: list[str]) -> dict[str, Answer]:
@@ -67,7 +81,7 @@ async def by_names(session: Reads, keys: list[ByName]) -> dict[ByName, Answer]:
     for ordinal, key in enumerate(keys, start=1):
         row = rows[ordinal]
         if row["application_id"] is None:
-            answer = Answer.not_found("no application has this name")
+            answer = Answer.not_found(NO_APPLICATION)
         elif row["body"] is None:
             answer = Answer.not_found(
                 "the application has no configuration with this name", tags.resource(row["application_id"])
@@ -106,7 +120,7 @@ async def revision(session: Reads, keys: list[RevisionOf]) -> dict[RevisionOf, A
         id, version = key
         row = await session.fetch_one(SELECT_REVISION, {"id": id, "version": version})
         if row is None:
-            answers[key] = Answer.not_found("no such configuration revision", tags.resource(id))
+            answers[key] = Answer.not_found(NO_REVISION, tags.resource(id))
         else:
             answers[key] = Answer.found(Representation.from_row(row), tags.resource(id))
     return answers

@@ -24,6 +24,7 @@ class ApplicationsPage(NamedTuple):
     limit: int
     after: str | None
     name: str | None
+    readable: frozenset[str] | None = None  # only these applications (a scoped token's); None: all
 
 
 class ConfigurationsPage(NamedTuple):

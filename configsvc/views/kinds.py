@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 
 from configsvc.db.statements import Reads
-from configsvc.views import applications, configurations, etags, tags
+from configsvc.views import access, applications, configurations, etags, tags
 from configsvc.views.answer import Answer
 from configsvc.views.keys import ApplicationsPage, ByName, ConfigurationsPage, RevisionOf, RevisionsPage
 
@@ -21,6 +21,7 @@ class ReadKind[K: Hashable]:
     view: View[K]
     tags_before_read: Callable[[K], tuple[str, ...] | None] = lambda key: None
     current_etags: CurrentEtags[K] | None = None  # None: not watchable
+    absent: str = "not found"  # the 404's detail for a token that may not read the answer
 
     def __repr__(self) -> str:
         return f"<read kind {self.name}>"
@@ -31,16 +32,22 @@ CONFIGURATION: ReadKind[str] = ReadKind(
     configurations.configurations,
     tags_before_read=lambda id: (tags.resource(id),),
     current_etags=etags.configurations,
+    absent=configurations.NO_CONFIGURATION,
 )
 # Its tags are known only from a read: the names resolve to ids.
-BY_NAME: ReadKind[ByName] = ReadKind("configuration by name", configurations.by_names, current_etags=etags.by_names)
-REVISIONS: ReadKind[RevisionsPage] = ReadKind("revisions", configurations.revisions)
-REVISION: ReadKind[RevisionOf] = ReadKind("revision", configurations.revision)
+BY_NAME: ReadKind[ByName] = ReadKind(
+    "configuration by name", configurations.by_names, current_etags=etags.by_names, absent=configurations.NO_APPLICATION
+)
+REVISIONS: ReadKind[RevisionsPage] = ReadKind(
+    "revisions", configurations.revisions, absent=configurations.NO_CONFIGURATION
+)
+REVISION: ReadKind[RevisionOf] = ReadKind("revision", configurations.revision, absent=configurations.NO_REVISION)
 APPLICATION: ReadKind[str] = ReadKind(
     "application",
     applications.applications_by_id,
     tags_before_read=lambda id: (tags.resource(id),),
     current_etags=etags.applications,
+    absent=applications.NO_APPLICATION,
 )
 APPLICATIONS: ReadKind[ApplicationsPage] = ReadKind("applications", applications.applications)
 CONFIGURATIONS_OF: ReadKind[ConfigurationsPage] = ReadKind(
@@ -48,6 +55,11 @@ CONFIGURATIONS_OF: ReadKind[ConfigurationsPage] = ReadKind(
     applications.configurations_of,
     tags_before_read=lambda key: (tags.resource(key.application_id),),
     current_etags=etags.collections,
+    absent=applications.NO_APPLICATION,
 )
 
-ALL = (CONFIGURATION, BY_NAME, REVISIONS, REVISION, APPLICATION, APPLICATIONS, CONFIGURATIONS_OF)
+# Authentication's reads: the token of a secret's digest, and whether tokens are enforced (key "").
+TOKEN: ReadKind[bytes] = ReadKind("token", access.tokens)
+ACCESS_CONTROL: ReadKind[str] = ReadKind("access control", access.enforcement)
+
+ALL = (CONFIGURATION, BY_NAME, REVISIONS, REVISION, APPLICATION, APPLICATIONS, CONFIGURATIONS_OF, TOKEN, ACCESS_CONTROL)

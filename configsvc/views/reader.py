@@ -12,6 +12,7 @@ instance made it. Two ways give that:
   keeps what it found only if nothing it depends on changed meanwhile (`cache.py`).
 """
 
+import asyncio
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -21,6 +22,7 @@ from configsvc.db.loop_reads import LoopReads, ReadSessions
 from configsvc.db.pool import Database
 from configsvc.db.session import Session
 from configsvc.views import health, kinds, tags
+from configsvc.views.answer import Answer
 from configsvc.views.batches import Batches
 from configsvc.views.cache import ReadCache
 from configsvc.views.kinds import ReadKind
@@ -101,6 +103,31 @@ class Reader:
             self.misses += 1
             answer = await self._batches[kind].load(key)
             return answer.result(), answer.tags
+
+    async def read_together(self, wanted: list[tuple[ReadKind[Any], Hashable]]) -> list[Answer]:
+        """Several reads for one request, proven by one sync round trip (what is cached) and batches
+        (what is not), all at once: a request's authentication and its read share one round trip.
+        Each answer's `result()` gives its value or raises its NotFound."""
+        with deadline.bounded(self._database.call_timeout):
+            answers: list[Answer | None] = [None] * len(wanted)
+            if any(self.peek(kind, key) is not None for kind, key in wanted):
+                assert self.listener is not None  # a peek finds nothing without a live listener
+                try:
+                    await self.listener.synced()
+                except ListenerDown:
+                    pass  # nothing provable from memory: ask the database
+                else:
+                    for n, (kind, key) in enumerate(wanted):
+                        cached = self.peek(kind, key)
+                        if cached is not None:
+                            self.hits += 1
+                            answers[n] = Answer(cached[0], cached[1])
+            missing = [n for n, answer in enumerate(answers) if answer is None]
+            self.misses += len(missing)
+            loaded = await asyncio.gather(*(self._batches[wanted[n][0]].load(wanted[n][1]) for n in missing))
+            for n, answer in zip(missing, loaded, strict=True):
+                answers[n] = answer
+            return answers  # type: ignore[return-value]
 
     def peek[K: Hashable](self, kind: ReadKind[K], key: K) -> tuple[Any, tuple[str, ...]] | None:
         """What this process's cache holds for `key` of `kind`, without the sync round trip: not a

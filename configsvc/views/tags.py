@@ -1,10 +1,13 @@
 """What an answer depends on, named once. A tag is what a change notification says changed; the
 cache evicts, and the watches wake, by tag. The notifications are made by triggers (migrations 0003
-and 0004): 'a:<application id>' (its row changed), 'a:<application id>:seq' (only its seq moved),
-'c:<configuration id>:<application id>', and '*' (a table was truncated)."""
+and 0004, 0005): 'a:<application id>' (its row changed), 'a:<application id>:seq' (only its seq
+moved), 'c:<configuration id>:<application id>', 't:<token id>', 'x' (whether access control is
+enforced), and '*' (a table was truncated)."""
 
 # Every page of the list of applications: any application's change can move any of them.
 APPLICATIONS = "applications"
+# Whether access control is enforced (the one row of access_control).
+ACCESS_CONTROL = "access control"
 
 
 def resource(id: str) -> str:
@@ -16,6 +19,11 @@ def application_row(application_id: str) -> str:
     """An application's own fields (name, comments, version), apart from its seq: what a
     configuration read by its application's name depends on, besides the configuration."""
     return f"{application_id}/row"
+
+
+def token(id: str) -> str:
+    """A token: its scopes, expiry, revocation."""
+    return f"token/{id}"
 
 
 def of_notification(payload: str) -> tuple[str, ...] | None:
@@ -30,4 +38,8 @@ def of_notification(payload: str) -> tuple[str, ...] | None:
     if kind == "c" and rest:
         configuration_id, _, application_id = rest.partition(":")
         return (configuration_id, application_id, APPLICATIONS)
+    if kind == "t" and rest:
+        return (token(rest),)
+    if payload == "x":
+        return (ACCESS_CONTROL,)
     return None

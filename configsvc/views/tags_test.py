@@ -5,6 +5,8 @@ def test_each_notification_names_the_tags_it_changes():
     assert tags.of_notification("a:APP") == ("APP", "APP/row", "applications")
     assert tags.of_notification("a:APP:seq") == ("APP", "applications")  # its row's tag stays
     assert tags.of_notification("c:CFG:APP") == ("CFG", "APP", "applications")
+    assert tags.of_notification("t:TOK") == ("token/TOK",)
+    assert tags.of_notification("x") == ("access control",)
 
 
 def test_a_truncate_or_an_unknown_notification_means_anything_may_have_changed():

@@ -89,7 +89,7 @@ def documents(url: str) -> list[tuple[str, bytes]]:
     try:
         with conn, conn.cursor() as cursor:
             cursor.execute(SELECT_DOCUMENTS)
-            return [(key, body.encode()) for key, _, body in cursor.fetchall()]
+            return [(row[0], row[-1].encode()) for row in cursor.fetchall()]  # key ... body
     finally:
         conn.close()
 

@@ -16,11 +16,14 @@ from configsvc.api.http.methods import allowed_methods
 from configsvc.errors import (
     Conflict,
     DomainError,
+    Forbidden,
     IdempotencyKeyReused,
     InvalidChange,
+    InvalidValue,
     NotFound,
     PreconditionFailed,
     ServiceUnavailable,
+    Unauthenticated,
     UnknownReference,
 )
 
@@ -33,10 +36,16 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     Conflict: (409, "conflict"),
     UnknownReference: (422, "unknown-reference"),
     InvalidChange: (422, "invalid-change"),
+    InvalidValue: (422, "invalid-value"),
     IdempotencyKeyReused: (422, "idempotency-key-reused"),
     PreconditionFailed: (412, "precondition-failed"),
     ServiceUnavailable: (503, "service-unavailable"),
+    Unauthenticated: (401, "unauthenticated"),
+    Forbidden: (403, "forbidden"),
 }
+# RFC 6750 §3: the challenge of every 401, with error="invalid_token" when a token was sent.
+CHALLENGE = 'Bearer realm="configsvc"'
+INVALID_TOKEN_CHALLENGE = CHALLENGE + ', error="invalid_token"'
 
 
 class FieldError(BaseModel):
@@ -133,6 +142,8 @@ def domain_error_response(scope: Scope, error: DomainError) -> Response:
     status, slug = _domain_status(error)
     errors = [{"loc": location(error.field), "msg": error.message, "type": slug}] if status == 422 else None
     headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
+    if isinstance(error, Unauthenticated):
+        headers = {"WWW-Authenticate": INVALID_TOKEN_CHALLENGE if error.token_sent else CHALLENGE}
     extensions = None
     if isinstance(error, PreconditionFailed):
         extensions = {"current_version": error.current_version, "current_etag": error.current_etag}

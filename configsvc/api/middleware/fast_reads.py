@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from configsvc.api.deps import services_of
 from configsvc.api.http import query
+from configsvc.api.http.auth import AUTHORIZATION, authenticate, readable_value
 from configsvc.api.http.conditions import IF_NONE_MATCH
 from configsvc.api.http.problems import domain_error_response, validation_error_response
 from configsvc.api.http.responses import conditional_response
@@ -58,11 +59,19 @@ class FastReadsMiddleware:
             else:
                 kind, scope["endpoint"] = BY_ID[collection]  # the endpoint: the declared route this answers for
                 key = id.upper()
+            services = services_of(scope)
+            # The token and the read are proven together: one sync round trip for both.
+            auth, (answer,) = await authenticate(
+                services.reader,
+                required=services.settings.auth_required,
+                authorization=headers.get(AUTHORIZATION),
+                also=((kind, key),),
+            )
+            first = (readable_value(auth.principal, answer, kind.absent), answer.tags)
             if PREFER in headers:
-                response = await watched_response(scope, headers, kind, key)
+                response = await watched_response(scope, headers, auth, kind, key, first=first)
             else:
-                value, _ = await services_of(scope).reader.read(kind, key)
-                response = conditional_response(value, headers.get(IF_NONE_MATCH))
+                response = conditional_response(first[0], headers.get(IF_NONE_MATCH))
         except DomainError as error:
             response = domain_error_response(scope, error)
         except RequestValidationError as error:  # a malformed If-None-Match, or names

@@ -9,7 +9,17 @@ from fastapi.openapi.utils import get_openapi
 from configsvc import request_ids
 from configsvc.api.http.problems import Problem
 from configsvc.api.openapi.headers import REQUEST_ID_HEADER
+from configsvc.api.openapi.responses import problem_responses
 from configsvc.fields import CONFIG_COMPONENTS, CONFIG_MARKER, CONFIG_REF
+
+BEARER = "bearer"
+BEARER_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "A token (`cfgsvc_` and 43 characters) made by an admin (POST /api/v1/tokens) or by the "
+    "operator (`make token`). Required once access control is enforced: from the first token on, or with "
+    "AUTH_REQUIRED=true.",
+}
 
 
 def problem_components() -> dict[str, Any]:
@@ -24,8 +34,15 @@ def openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema is None:
         schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
         schema.setdefault("components", {}).setdefault("schemas", {}).update(problem_components() | CONFIG_COMPONENTS)
-        for path_item in schema["paths"].values():
-            for operation in path_item.values():
+        schema["components"]["securitySchemes"] = {BEARER: BEARER_SCHEME}
+        for path, path_item in schema["paths"].items():
+            for method, operation in path_item.items():
+                if path.startswith("/api/"):
+                    # A token when access control is enforced; none needed while it is not.
+                    operation["security"] = [{BEARER: []}, {}]
+                    statuses = (401,) if method == "get" and not path.startswith("/api/v1/tokens") else (401, 403)
+                    for status, entry in problem_responses(*statuses).items():
+                        operation["responses"].setdefault(str(status), entry)
                 for response in operation["responses"].values():
                     response.setdefault("headers", {})[request_ids.HEADER] = REQUEST_ID_HEADER
         app.openapi_schema = _shared_config(schema)

@@ -20,6 +20,11 @@ RETRY_AFTER_HEADER = {
     "required": True,
     "schema": {"type": "string", "pattern": "^[0-9]+$"},
 }
+WWW_AUTHENTICATE_HEADER = {
+    "description": 'The challenge: `Bearer realm="configsvc"`, with `error="invalid_token"` when a token was sent.',
+    "required": True,
+    "schema": {"type": "string"},
+}
 PREFERENCE_APPLIED_HEADER = {
     "description": "`wait=N` on a response that was held, N the seconds it could be held.",
     "schema": {"type": "string", "pattern": "^wait=[0-9]+$"},

@@ -10,6 +10,7 @@ from configsvc.api.openapi.headers import (
     LINK_HEADER,
     PREFERENCE_APPLIED_HEADER,
     RETRY_AFTER_HEADER,
+    WWW_AUTHENTICATE_HEADER,
     documented_headers,
 )
 from configsvc.api.openapi.parameters import IF_NONE_MATCH_PARAMETER, PREFER_PARAMETER
@@ -18,6 +19,8 @@ PROBLEM_SCHEMA_REF = {"$ref": "#/components/schemas/Problem"}
 
 DESCRIPTIONS = {
     400: "The body could not be read (not UTF-8, nested too deep to parse, bad Content-Length).",
+    401: "No valid token while access control is enforced: `WWW-Authenticate` says so (RFC 6750).",
+    403: "The token may not do this (it may read the application, but not change it; or it lacks the scope).",
     404: "Not found.",
     409: "Conflict: the name is taken.",
     412: "If-Match named an ETag that is no longer current; `current_etag` (and `current_version`) say which is.",
@@ -37,6 +40,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         for status in documented
     }
     responses[503]["headers"] = {"Retry-After": RETRY_AFTER_HEADER}
+    if 401 in responses:
+        responses[401]["headers"] = {"WWW-Authenticate": WWW_AUTHENTICATE_HEADER}
     return responses
 
 

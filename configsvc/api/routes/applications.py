@@ -6,8 +6,9 @@ from fastapi import APIRouter, Path, Request, Response, status
 from pydantic import Field
 from ulid import ULID
 
-from configsvc.api.deps import UowDep, reader
+from configsvc.api.deps import AuthenticationDep, UowDep, reader
 from configsvc.api.http import query
+from configsvc.api.http.auth import may_write
 from configsvc.api.http.conditions import IfMatchHeader, expected_etags
 from configsvc.api.http.idempotency import IdempotencyKey, idempotent
 from configsvc.api.http.query import QueryModel
@@ -24,9 +25,11 @@ from configsvc.api.openapi.responses import (
     problem_responses,
 )
 from configsvc.api.routes.writes import counted_as
+from configsvc.errors import Forbidden, NotFound
 from configsvc.fields import Name, UlidPath
 from configsvc.schemas import Application, ApplicationSummary, ApplicationWrite, Configuration
 from configsvc.views import kinds
+from configsvc.views.applications import NO_APPLICATION
 from configsvc.views.keys import ApplicationsPage, ConfigurationsPage
 
 router = APIRouter(prefix="/applications", tags=["applications"])
@@ -43,9 +46,11 @@ Limit = Annotated[int, Field(ge=1, le=1000, description="Page size.")]
 )
 @counted_as("application", "create")
 async def create_application(
-    *, body: ApplicationWrite, uow: UowDep, request: Request, idempotency_key: IdempotencyKey
+    *, body: ApplicationWrite, uow: UowDep, auth: AuthenticationDep, request: Request, idempotency_key: IdempotencyKey
 ) -> Response:
     """Create an application; its URL is in the Location header. Send an Idempotency-Key to retry safely."""
+    if not auth.principal.write_all:
+        raise Forbidden("creating applications takes the write:* scope")
 
     async def create() -> Response:
         id = str(ULID())
@@ -62,11 +67,11 @@ async def create_application(
     responses=WATCHED_RESPONSES | problem_responses(404, 422),
     openapi_extra=WATCHABLE,
 )
-async def get_application(*, application_id: ApplicationId, request: Request) -> Response:
+async def get_application(*, application_id: ApplicationId, auth: AuthenticationDep, request: Request) -> Response:
     """Fetch one application with the ids of its configurations; with If-None-Match naming its
     current ETag, a bodiless 304 (the ETag covers configuration_ids too), and with `Prefer: wait=N`
     too, held until it changes."""
-    return await watched(request, kinds.APPLICATION, application_id)
+    return await watched(request, auth, kinds.APPLICATION, application_id)
 
 
 @router.put(
@@ -76,9 +81,15 @@ async def get_application(*, application_id: ApplicationId, request: Request) ->
 )
 @counted_as("application", "replace")
 async def replace_application(
-    *, application_id: ApplicationId, body: ApplicationWrite, uow: UowDep, if_match: IfMatchHeader = None
+    *,
+    application_id: ApplicationId,
+    body: ApplicationWrite,
+    uow: UowDep,
+    auth: AuthenticationDep,
+    if_match: IfMatchHeader = None,
 ) -> Response:
     """Replace an application's name and comments (an omitted comments field becomes null)."""
+    may_write(auth.principal, application_id, absent=NotFound(NO_APPLICATION))
     application = await uow.applications.replace(
         application_id, name=body.name, comments=body.comments, expected_etags=expected_etags(if_match)
     )
@@ -91,8 +102,11 @@ async def replace_application(
     responses=DELETED_RESPONSES | problem_responses(404, 409, 412, 422),
 )
 @counted_as("application", "delete")
-async def delete_application(*, application_id: ApplicationId, uow: UowDep, if_match: IfMatchHeader = None) -> Response:
+async def delete_application(
+    *, application_id: ApplicationId, uow: UowDep, auth: AuthenticationDep, if_match: IfMatchHeader = None
+) -> Response:
     """Delete an application that has no configurations (409, saying how many, while it has some)."""
+    may_write(auth.principal, application_id, absent=NotFound(NO_APPLICATION))
     await uow.applications.delete(application_id, expected_etags=expected_etags(if_match))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -114,10 +128,12 @@ class ConfigurationsQuery(QueryModel):
     responses=LIST_RESPONSES | problem_responses(422),
     openapi_extra=query_parameters(ListQuery),
 )
-async def list_applications(*, request: Request) -> Response:
-    """List applications in id (creation) order; a Link header points to the next page."""
+async def list_applications(*, auth: AuthenticationDep, request: Request) -> Response:
+    """List applications in id (creation) order; a Link header points to the next page. A token
+    scoped to some applications sees only those."""
     q = query.parse(ListQuery, request)
-    page = await reader(request).value(kinds.APPLICATIONS, ApplicationsPage(q.limit, q.after, q.name))
+    key = ApplicationsPage(q.limit, q.after, q.name, auth.principal.readable_applications())
+    page = await reader(request).value(kinds.APPLICATIONS, key)
     return page_response(page, path=request.url.path, limit=q.limit, cursor_param="after")
 
 
@@ -129,11 +145,13 @@ async def list_applications(*, request: Request) -> Response:
     | problem_responses(404, 422),
     openapi_extra=query_parameters(ConfigurationsQuery, IF_NONE_MATCH_PARAMETER, PREFER_PARAMETER),
 )
-async def list_application_configurations(*, application_id: ApplicationId, request: Request) -> Response:
+async def list_application_configurations(
+    *, application_id: ApplicationId, auth: AuthenticationDep, request: Request
+) -> Response:
     """The application's configurations, whole, in id (creation) order; a Link header points to the
     next page. The ETag is the application's seq, so If-None-Match answers 304 while nothing in it changed."""
     q = query.parse(ConfigurationsQuery, request)
     key = ConfigurationsPage(application_id, q.limit, q.after)
     return await watched(
-        request, kinds.CONFIGURATIONS_OF, key, path=request.url.path, limit=q.limit, cursor_param="after"
+        request, auth, kinds.CONFIGURATIONS_OF, key, path=request.url.path, limit=q.limit, cursor_param="after"
     )

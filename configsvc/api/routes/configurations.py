@@ -6,8 +6,9 @@ from fastapi import APIRouter, Path, Request, Response, status
 from pydantic import Field
 from ulid import ULID
 
-from configsvc.api.deps import UowDep, reader
+from configsvc.api.deps import AuthenticationDep, UowDep, reader
 from configsvc.api.http import query
+from configsvc.api.http.auth import Authentication, may_write, read_as
 from configsvc.api.http.conditions import IfMatchHeader, expected_etags
 from configsvc.api.http.idempotency import IdempotencyKey, idempotent
 from configsvc.api.http.methods import refuse_other_methods
@@ -26,9 +27,12 @@ from configsvc.api.openapi.responses import (
     problem_responses,
 )
 from configsvc.api.routes.writes import counted_as
+from configsvc.errors import NotFound, UnknownReference
 from configsvc.fields import Name, UlidPath
+from configsvc.repositories.configurations import UNKNOWN_APPLICATION
 from configsvc.schemas import Configuration, ConfigurationCreate, ConfigurationReplace, Revision
 from configsvc.views import kinds
+from configsvc.views.configurations import NO_CONFIGURATION
 from configsvc.views.keys import ByName, RevisionOf, RevisionsPage
 
 router = APIRouter(prefix="/configurations", tags=["configurations"])
@@ -46,9 +50,16 @@ READ_RESPONSES = WATCHED_RESPONSES | problem_responses(404, 422)
 )
 @counted_as("configuration", "create")
 async def create_configuration(
-    *, body: ConfigurationCreate, uow: UowDep, request: Request, idempotency_key: IdempotencyKey
+    *,
+    body: ConfigurationCreate,
+    uow: UowDep,
+    auth: AuthenticationDep,
+    request: Request,
+    idempotency_key: IdempotencyKey,
 ) -> Response:
     """Create a configuration (version 1) in an application; its URL is in the Location header."""
+    unknown = UnknownReference(UNKNOWN_APPLICATION, field="application_id")
+    may_write(auth.principal, body.application_id, absent=unknown)
 
     async def create() -> Response:
         id = str(ULID())
@@ -82,11 +93,11 @@ class RevisionsQuery(QueryModel):
     responses=READ_RESPONSES,
     openapi_extra=query_parameters(ByNameQuery, IF_NONE_MATCH_PARAMETER, PREFER_PARAMETER),
 )
-async def get_configuration_by_name(*, request: Request) -> Response:
+async def get_configuration_by_name(*, auth: AuthenticationDep, request: Request) -> Response:
     """Fetch a configuration by its application's name and its own: the same bytes and ETag as by
     id. Names travel URL-encoded, so any name works; a 404 says which of the two is missing."""
     q = query.parse(ByNameQuery, request)
-    return await watched(request, kinds.BY_NAME, ByName(q.application, q.name))
+    return await watched(request, auth, kinds.BY_NAME, ByName(q.application, q.name))
 
 
 refuse_other_methods(router, "/by-name", allowed={"GET"})
@@ -98,10 +109,12 @@ refuse_other_methods(router, "/by-name", allowed={"GET"})
     responses=READ_RESPONSES,
     openapi_extra=WATCHABLE,
 )
-async def get_configuration(*, configuration_id: ConfigurationId, request: Request) -> Response:
+async def get_configuration(
+    *, configuration_id: ConfigurationId, auth: AuthenticationDep, request: Request
+) -> Response:
     """Fetch one configuration; with If-None-Match naming its current ETag, a bodiless 304, and with
     `Prefer: wait=N` too, held until it changes."""
-    return await watched(request, kinds.CONFIGURATION, configuration_id)
+    return await watched(request, auth, kinds.CONFIGURATION, configuration_id)
 
 
 @router.put(
@@ -111,9 +124,16 @@ async def get_configuration(*, configuration_id: ConfigurationId, request: Reque
 )
 @counted_as("configuration", "replace")
 async def replace_configuration(
-    *, configuration_id: ConfigurationId, body: ConfigurationReplace, uow: UowDep, if_match: IfMatchHeader = None
+    *,
+    configuration_id: ConfigurationId,
+    body: ConfigurationReplace,
+    uow: UowDep,
+    auth: AuthenticationDep,
+    request: Request,
+    if_match: IfMatchHeader = None,
 ) -> Response:
     """Replace a configuration's name, comments and config as its next version (history keeps the old one)."""
+    await may_write_configuration(request, auth, configuration_id)
     configuration = await uow.configurations.replace(
         configuration_id,
         application_id=body.application_id,
@@ -132,9 +152,15 @@ async def replace_configuration(
 )
 @counted_as("configuration", "delete")
 async def delete_configuration(
-    *, configuration_id: ConfigurationId, uow: UowDep, if_match: IfMatchHeader = None
+    *,
+    configuration_id: ConfigurationId,
+    uow: UowDep,
+    auth: AuthenticationDep,
+    request: Request,
+    if_match: IfMatchHeader = None,
 ) -> Response:
     """Delete a configuration; its revisions stay readable (GET .../revisions)."""
+    await may_write_configuration(request, auth, configuration_id)
     await uow.configurations.delete(configuration_id, expected_etags=expected_etags(if_match))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -145,18 +171,23 @@ async def delete_configuration(
     responses=LIST_RESPONSES | problem_responses(404, 422),
     openapi_extra=query_parameters(RevisionsQuery),
 )
-async def list_revisions(*, configuration_id: ConfigurationId, request: Request) -> Response:
+async def list_revisions(*, configuration_id: ConfigurationId, auth: AuthenticationDep, request: Request) -> Response:
     """The configuration's revisions, newest first (kept after it is deleted); a Link header points
     to the next (older) page."""
     q = query.parse(RevisionsQuery, request)
-    page = await reader(request).value(kinds.REVISIONS, RevisionsPage(configuration_id, q.limit, q.before))
+    key = RevisionsPage(configuration_id, q.limit, q.before)
+    page, _ = await read_as(auth.principal, reader(request), kinds.REVISIONS, key)
     return page_response(page, path=request.url.path, limit=q.limit, cursor_param="before")
 
 
 @router.get("/{configuration_id}/revisions/{version}", response_model=Revision, responses=problem_responses(404, 422))
-async def get_revision(*, configuration_id: ConfigurationId, version: Version, request: Request) -> Response:
+async def get_revision(
+    *, configuration_id: ConfigurationId, version: Version, auth: AuthenticationDep, request: Request
+) -> Response:
     """One revision (immutable; no ETag)."""
-    return representation_response(await reader(request).value(kinds.REVISION, RevisionOf(configuration_id, version)))
+    key = RevisionOf(configuration_id, version)
+    revision, _ = await read_as(auth.principal, reader(request), kinds.REVISION, key)
+    return representation_response(revision)
 
 
 @router.post(
@@ -167,8 +198,24 @@ async def get_revision(*, configuration_id: ConfigurationId, version: Version, r
 )
 @counted_as("configuration", "restore")
 async def restore_revision(
-    *, configuration_id: ConfigurationId, version: Version, uow: UowDep, if_match: IfMatchHeader = None
+    *,
+    configuration_id: ConfigurationId,
+    version: Version,
+    uow: UowDep,
+    auth: AuthenticationDep,
+    request: Request,
+    if_match: IfMatchHeader = None,
 ) -> Response:
     """Write a new version whose name, comments and config are those of the given revision."""
+    await may_write_configuration(request, auth, configuration_id)
     configuration = await uow.configurations.restore(configuration_id, version, expected_etags=expected_etags(if_match))
     return representation_response(configuration)
+
+
+async def may_write_configuration(request: Request, auth: Authentication, configuration_id: str) -> None:
+    """Judge a write by the configuration's application (a proven read: access control only)."""
+    principal = auth.principal
+    if principal.write_all:
+        return
+    configuration, _ = await read_as(principal, reader(request), kinds.CONFIGURATION, configuration_id)
+    may_write(principal, configuration.owner, absent=NotFound(NO_CONFIGURATION))

@@ -1,18 +1,23 @@
 """Liveness and readiness probes, outside /api/v1 and cheap enough to poll every second."""
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from configsvc.api.deps import reader, services
 from configsvc.api.openapi.responses import problem_responses
 from configsvc.errors import ServiceUnavailable
 from configsvc.migrations import MigrationFile
+from configsvc.views import kinds
 
 router = APIRouter(tags=["health"])
 
 
 class Health(BaseModel):
     status: str
+
+
+class Readiness(Health):
+    access_control: str = Field(description="`enforced`, or `off` (anyone who can reach the service may change it).")
 
 
 class NotReady(ServiceUnavailable):
@@ -26,7 +31,7 @@ async def healthz() -> Health:
 
 
 @router.get("/readyz", responses=problem_responses())
-async def readyz(request: Request) -> Health:
+async def readyz(request: Request) -> Readiness:
     """Readiness: the database answers, every migration this code ships is applied, and the change
     notifications that keep reads from memory exact (and answer held requests) are being received."""
     expected: list[MigrationFile] = services(request).migrations
@@ -38,4 +43,7 @@ async def readyz(request: Request) -> Health:
     listener = read_side.listener
     if listener is not None and not listener.live:
         raise NotReady("not receiving the database's change notifications yet; reconnecting")
-    return Health(status="ready")
+    found = services(request)
+    enforcement = await read_side.value(kinds.ACCESS_CONTROL, "")
+    enforced = found.settings.auth_required or enforcement.enforced
+    return Readiness(status="ready", access_control="enforced" if enforced else "off")

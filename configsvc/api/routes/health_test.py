@@ -10,7 +10,7 @@ pytestmark = pytest.mark.anyio
 
 async def test_healthz_and_readyz_are_ok_on_a_migrated_database(client):
     assert (await client.get("/healthz")).json() == {"status": "ok"}
-    assert (await client.get("/readyz")).json() == {"status": "ready"}
+    assert (await client.get("/readyz")).json() == {"status": "ready", "access_control": "off"}
 
 
 async def test_readyz_is_503_while_a_migration_is_pending(empty_database_url):

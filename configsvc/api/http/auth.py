@@ -1,0 +1,134 @@
+"""Who a request is: its bearer token (RFC 6750), checked against what the read side has proven
+current, or everyone while access control is not enforced.
+
+Enforcement is a fact in the database (on from the first token; AUTH_REQUIRED=true enforces even
+before): every process and instance agrees on it. A token's secret is never logged, echoed or
+counted: only its digest is looked up, and every refusal says the same thing.
+"""
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from configsvc.access.principal import OPEN, Principal
+from configsvc.access.secrets import digest, has_the_shape
+from configsvc.errors import Forbidden, NotFound, Unauthenticated
+from configsvc.views import kinds
+from configsvc.views.access import Credential, Enforcement
+from configsvc.views.answer import Answer
+from configsvc.views.kinds import ReadKind
+from configsvc.views.reader import Reader
+
+AUTHORIZATION = "authorization"
+NOT_VALID = "the token is not valid (unknown, expired, revoked or malformed)"
+MISSING = "this service requires a token: Authorization: Bearer <token>"
+
+
+@dataclass(frozen=True, slots=True)
+class Authentication:
+    """A request's principal, and the digest of the token it came from (None: no token)."""
+
+    principal: Principal
+    token_digest: bytes | None
+
+
+def bearer_digest(authorization: str | None) -> bytes | None:
+    """The digest of a well-formed bearer token; None without a header; Unauthenticated for a
+    malformed one (no look-up: a header that cannot be a token is refused as it is)."""
+    if authorization is None:
+        return None
+    scheme, _, secret = authorization.strip(" \t").partition(" ")
+    secret = secret.strip(" \t")
+    if scheme.lower() != "bearer" or not has_the_shape(secret):
+        raise Unauthenticated(NOT_VALID, token_sent=True)
+    return digest(secret)
+
+
+async def authenticate(
+    reader: Reader,
+    *,
+    required: bool,
+    authorization: str | None,
+    also: tuple[tuple[ReadKind[Any], Hashable], ...] = (),
+) -> tuple[Authentication, list[Answer]]:
+    """The request's authentication, and the answers of the reads in `also`, all proven by one sync
+    round trip (or read from the database). `required`: AUTH_REQUIRED."""
+    token = bearer_digest(authorization)
+    wanted = _reads(token)
+    answers = await reader.read_together([*wanted, *also])
+    principal = _principal(answers, token, required=required)
+    return Authentication(principal, token), answers[len(wanted) :]
+
+
+async def still_valid(reader: Reader, authentication: Authentication, *, required: bool) -> Principal:
+    """The principal again, proven current (a held request's token may be revoked while it waits)."""
+    token = authentication.token_digest
+    return _principal(await reader.read_together(_reads(token)), token, required=required)
+
+
+def _reads(token: bytes | None) -> list[tuple[ReadKind[Any], Hashable]]:
+    wanted: list[tuple[ReadKind[Any], Hashable]] = [(kinds.ACCESS_CONTROL, "")]
+    if token is not None:
+        wanted.append((kinds.TOKEN, token))
+    return wanted
+
+
+def _principal(answers: list[Answer], token: bytes | None, *, required: bool) -> Principal:
+    enforcement = answers[0].result()
+    assert isinstance(enforcement, Enforcement)
+    if not (required or enforcement.enforced):
+        return OPEN
+    if token is None:
+        raise Unauthenticated(MISSING, token_sent=False)
+    return valid(answers[1])
+
+
+def valid(answer: Answer) -> Principal:
+    """The principal of a token's answer; Unauthenticated if it is unknown, revoked or expired."""
+    try:
+        credential = answer.result()
+    except NotFound:
+        raise Unauthenticated(NOT_VALID, token_sent=True) from None
+    assert isinstance(credential, Credential)
+    if credential.revoked_at is not None or credential.principal.expired(datetime.now(UTC)):
+        raise Unauthenticated(NOT_VALID, token_sent=True)
+    return credential.principal
+
+
+def may_read_or_absent(principal: Principal, value: Any, absent: str) -> None:
+    """What a token may not read is absent for it: the same 404 as for what does not exist."""
+    if not principal.may_read(value.owner):
+        raise NotFound(absent)
+
+
+def may_write(principal: Principal, application_id: str | None, *, absent: Exception) -> None:
+    """403 for a token that may read the application but not write it; `absent` (what a missing
+    one gives) for one that may not even read it."""
+    if principal.may_write(application_id):
+        return
+    if principal.may_read(application_id):
+        raise Forbidden("this token may read this application but not change it")
+    raise absent
+
+
+def readable_value(principal: Principal, answer: Answer, absent: str) -> Any:
+    """The answer's value if the principal may read it; else (or if there is none) the 404 it may
+    see: a missing configuration named by its application's name says so only to a token that may
+    read that application (the answer's first tag is the application then)."""
+    try:
+        value = answer.result()
+    except NotFound:
+        if principal.read_all or (answer.tags and principal.may_read(answer.tags[0])):
+            raise
+        raise NotFound(absent) from None
+    may_read_or_absent(principal, value, absent)
+    return value
+
+
+async def read_as[K: Hashable](
+    principal: Principal, reader: Reader, kind: ReadKind[K], key: K
+) -> tuple[Any, tuple[str, ...]]:
+    """`reader.read`, as the principal may see it."""
+    (answer,) = await reader.read_together([(kind, key)])
+    return readable_value(principal, answer, kind.absent), answer.tags
