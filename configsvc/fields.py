@@ -102,9 +102,10 @@ class _NoNulInSchema:
         return schema
 
 
+MAX_NAME = 256
 Name = Annotated[
     str,
-    Field(min_length=1, max_length=256, description="1 to 256 characters; no NUL characters."),
+    Field(min_length=1, max_length=MAX_NAME, description="1 to 256 characters; no NUL characters."),
     _NoNulInSchema(),
     AfterValidator(check_text),
 ]

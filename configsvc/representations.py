@@ -88,11 +88,11 @@ def one(fields: str, source: str, *, etag: str = "NULL", key: str = "NULL", owne
 FROM (SELECT {fields} {source}) shown"""
 
 
-def page(fields: str, source: str, *, order: str, last: str, owner: str = "NULL") -> str:
+def page(fields: str, source: str, *, order: str, last: str, owner: str = "NULL", ids: bool = False) -> str:
     """SQL giving one page as a JSON array (`body`), the cursor of its last row (`last`, an aggregate
     such as `max(id)`), whether more rows follow (`more`) and its `owner` (see `one`). `source` ends
     with ORDER BY `order`; the page is %(limit)s rows, and one more is read to know whether there is
-    a next page. string_agg keeps the array compact."""
+    a next page; with `ids`, the ids it shows (`ids`). string_agg keeps the array compact."""
     return f"""
 WITH candidates AS (SELECT {fields} {source} LIMIT %(limit)s + 1),
      shown AS (SELECT * FROM candidates ORDER BY {order} LIMIT %(limit)s)
@@ -100,7 +100,7 @@ SELECT (SELECT '[' || coalesce(string_agg(row_to_json(shown)::text, ',' ORDER BY
         FROM shown) AS body,
        (SELECT {last} FROM shown) AS last,
        (SELECT count(*) FROM candidates) > %(limit)s AS more,
-       {owner} AS owner
+       {owner} AS owner{", (SELECT array_agg(id) FROM shown) AS ids" if ids else ""}
 """
 
 

@@ -41,6 +41,7 @@ SELECT_PAGE = Prepared(
         f"FROM applications a WHERE a.id > coalesce(%(after)s::varchar, '') AND {_READABLE} ORDER BY a.id",
         order="id",
         last="max(id)",
+        ids=True,
     ),
 )
 SELECT_PAGE_BY_NAME = page(
@@ -49,6 +50,7 @@ SELECT_PAGE_BY_NAME = page(
     f" AND {_READABLE} ORDER BY a.id",
     order="id",
     last="max(id)",
+    ids=True,
 )
 # One page of an application's configurations, with the application's seq as the ETag, read in
 # the same statement (so the ETag is the one of exactly these rows).
@@ -83,7 +85,11 @@ async def applications(session: Reads, keys: list[ApplicationsPage]) -> dict[App
         params = {"limit": key.limit, "after": key.after, "name": key.name, "readable": readable}
         row = await session.fetch_one(statement, params)
         assert row is not None  # an aggregate always returns one row
-        answers[key] = Answer.found(Page.from_row(row), tags.APPLICATIONS)
+        # Stale when an application it shows changes, or one appears or goes (it may enter the
+        # page); filtered by name, also when an application takes or leaves that name.
+        depends = (tags.APPLICATIONS,) if key.name is None else (tags.APPLICATIONS, tags.APPLICATION_NAMES)
+        shown = tuple(tags.resource(id) for id in row["ids"] or ())
+        answers[key] = Answer.found(Page.from_row(row), *depends, *shown)
     return answers
 
 

@@ -83,7 +83,7 @@ async def test_pages_follow_id_order_with_a_cursor_until_the_end(session):
     assert last.next_cursor is None
     assert (empty.body, empty.next_cursor) == (b"[]", None)
     answer = (await view.applications(session, [ApplicationsPage(2, None, None)]))[ApplicationsPage(2, None, None)]
-    assert answer.tags == (APPLICATIONS,)
+    assert answer.tags == (APPLICATIONS, *ids[:2])  # the list, and the applications it shows
 
 
 async def test_a_page_that_ends_exactly_at_the_last_row_has_no_next_cursor(session):

@@ -32,6 +32,7 @@ class ReadCache:
         self._stamps: dict[str, int] = {}  # tag -> clock of its last change, oldest first
         self._cleared_at = 0
         self._open: dict[int, int] = {}  # clock a fetch began at -> fetches still open, oldest first
+        self._read: set[Hashable] = set()  # entries read since they were stored
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -46,6 +47,7 @@ class ReadCache:
         if entry is None:
             return None
         self._entries.move_to_end(key)
+        self._read.add(key)
         return entry[0]
 
     def tags(self, key: Hashable) -> tuple[str, ...]:
@@ -95,23 +97,31 @@ class ReadCache:
             self._discard(next(iter(self._entries)))
         return True
 
-    def invalidate(self, tags: Iterable[str]) -> None:
+    def invalidate(self, tags: Iterable[str]) -> list[Hashable]:
+        """Evict what depends on `tags`; the evicted entries that were read since they were stored
+        (worth reading again at once: they are in use)."""
         self.clock += 1
+        in_use = []
         for tag in tags:
             self._stamps.pop(tag, None)
             self._stamps[tag] = self.clock
             for key in self._by_tag.pop(tag, ()):
+                if key in self._read:
+                    in_use.append(key)
                 self._discard(key)
+        return in_use
 
     def clear(self) -> None:
         self.clock += 1
         self._cleared_at = self.clock
         self._entries.clear()
+        self._read.clear()
         self._by_tag.clear()
         self._stamps.clear()
         self.bytes = 0
 
     def _discard(self, key: Hashable) -> None:
+        self._read.discard(key)
         entry = self._entries.pop(key, None)
         if entry is None:
             return

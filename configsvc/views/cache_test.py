@@ -74,6 +74,19 @@ def test_the_least_recently_used_entries_go_first_when_full():
     assert (len(cache), cache.bytes) == (0, 0)
 
 
+def test_an_invalidation_names_the_evicted_entries_that_were_read_since_they_were_stored():
+    cache = ReadCache(10_000)
+    with cache.fetching() as fetch:
+        fetch.keep("read", rep("a"), ("t",))
+        fetch.keep("unread", rep("b"), ("t",))
+    cache.get("read")
+
+    assert cache.invalidate(("t",)) == ["read"]
+    with cache.fetching() as fetch:
+        fetch.keep("read", rep("a2"), ("t",))  # stored again: not read since
+    assert cache.invalidate(("t",)) == []
+
+
 def test_a_cache_of_zero_bytes_keeps_nothing():
     cache = ReadCache(0)
 

@@ -22,6 +22,7 @@ class ReadKind[K: Hashable]:
     tags_before_read: Callable[[K], tuple[str, ...] | None] = lambda key: None
     current_etags: CurrentEtags[K] | None = None  # None: not watchable
     absent: str = "not found"  # the 404's detail for a token that may not read the answer
+    refreshable: bool = True  # read again after a change while in use (not tokens: read when used)
 
     def __repr__(self) -> str:
         return f"<read kind {self.name}>"
@@ -59,7 +60,7 @@ CONFIGURATIONS_OF: ReadKind[ConfigurationsPage] = ReadKind(
 )
 
 # Authentication's reads: the token of a secret's digest, and whether tokens are enforced (key "").
-TOKEN: ReadKind[bytes] = ReadKind("token", access.tokens)
+TOKEN: ReadKind[bytes] = ReadKind("token", access.tokens, refreshable=False)
 ACCESS_CONTROL: ReadKind[str] = ReadKind("access control", access.enforcement)
 
 ALL = (CONFIGURATION, BY_NAME, REVISIONS, REVISION, APPLICATION, APPLICATIONS, CONFIGURATIONS_OF, TOKEN, ACCESS_CONTROL)

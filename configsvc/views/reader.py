@@ -47,6 +47,8 @@ class Reader:
         self.cache = ReadCache(cache_bytes)
         self.hits = 0
         self.misses = 0
+        self.refreshes = 0  # entries read again after a change because they were in use
+        self._refreshing: set[asyncio.Future[Answer]] = set()
         self.listener = listener
         self.loop_reads = loop_reads
         self._subscribers: list[Subscriber] = []
@@ -68,6 +70,9 @@ class Reader:
             await self.loop_reads.wait_connected(wait_seconds if self.listening else 0)
 
     async def stop(self) -> None:
+        for refreshing in list(self._refreshing):
+            refreshing.cancel()
+        await asyncio.gather(*self._refreshing, return_exceptions=True)
         if self.listener is not None:
             await self.listener.stop()
         if self.loop_reads is not None:
@@ -160,14 +165,31 @@ class Reader:
         return found
 
     def notified(self, payload: str) -> None:
-        """A change notification arrived (the listener's)."""
+        """A change notification arrived (the listener's). What it makes stale is evicted; what of it
+        is in use (read since it was cached) is read again at once, batched with the other
+        refreshes of the moment, so that the next read of it finds it cached again."""
         changed = tags.of_notification(payload)
         if changed is None:
             self.reset()
             return
-        self.cache.invalidate(changed)
+        for kind, key in self.cache.invalidate(changed):  # type: ignore[misc]
+            self._refresh(kind, key)
         for subscriber in self._subscribers:
             subscriber(changed)
+
+    def _refresh(self, kind: ReadKind[Any], key: Hashable) -> None:
+        """Read it again, through its batch: kept only if nothing changed meanwhile (cache.py)."""
+        if not kind.refreshable:
+            return
+        self.refreshes += 1
+        task = asyncio.ensure_future(self._batches[kind].load(key))
+        self._refreshing.add(task)
+        task.add_done_callback(self._refreshed)
+
+    def _refreshed(self, task: "asyncio.Future[Answer]") -> None:
+        self._refreshing.discard(task)  # type: ignore[arg-type]
+        if not task.cancelled():
+            task.exception()  # retrieved: a refresh that failed leaves the entry evicted, nothing more
 
     def reset(self) -> None:
         """Changes may have gone unheard (the listener's connection was lost or made)."""

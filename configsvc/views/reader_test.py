@@ -1,4 +1,5 @@
 import asyncio
+import contextlib
 
 import psycopg2
 import pytest
@@ -59,7 +60,7 @@ def test_a_seq_only_change_is_announced_apart_from_a_change_of_the_application_i
         listening.close()
 
     assert payloads == [
-        f"a:{app_id}",
+        f"a:{app_id}:new",  # migrations/0007: an application appearing is announced as such
         f"c:{config_id}:{app_id}",
         f"a:{app_id}:seq",
         f"a:{app_id}",
@@ -241,6 +242,127 @@ async def test_a_fetch_in_flight_across_a_listener_reconnect_is_not_kept(databas
         assert reader.peek(kinds.CONFIGURATION, config_id) is None
         await reader.value(kinds.CONFIGURATION, config_id)
         assert reader.peek(kinds.CONFIGURATION, config_id) is not None  # one that began since is kept
+    finally:
+        await reader.stop()
+
+
+class GatedSessions:
+    """A batch's sessions whose statements' results are held at a gate: the test decides when a
+    fetch that has already read its snapshot may store what it found."""
+
+    def __init__(self, sessions) -> None:
+        self._sessions = sessions
+        self.gate = asyncio.Event()
+        self.fetched = asyncio.Event()
+
+    @contextlib.asynccontextmanager
+    async def lease(self):
+        async with self._sessions.lease() as session:
+            yield self._Gated(session, self)
+
+    class _Gated:
+        def __init__(self, session, owner) -> None:
+            self._session, self._owner = session, owner
+
+        async def fetch_all(self, statement, params=None):
+            rows = await self._session.fetch_all(statement, params)
+            self._owner.fetched.set()
+            await self._owner.gate.wait()
+            return rows
+
+
+async def refreshed(reader: Reader) -> None:
+    async with asyncio.timeout(10):
+        while reader._refreshing:
+            await asyncio.sleep(0.01)
+
+
+async def test_a_changed_entry_in_use_is_read_again_so_the_next_read_is_a_hit(database, database_url):
+    reader = await listening(create_reader(settings_for(database_url), database))
+    try:
+        app_id, config_id = await create_configuration(database)
+        unread_id = str(ULID())
+        sql(
+            database_url,
+            "INSERT INTO configurations (id, application_id, name, config) VALUES (%s, %s, 'unread', '{}')",
+            (unread_id, app_id),
+        )
+        await reader.listener.synced()
+        await reader.value(kinds.CONFIGURATION, config_id)
+        await reader.value(kinds.CONFIGURATION, config_id)  # read since it was stored: in use
+        await reader.value(kinds.CONFIGURATION, unread_id)  # stored, never read from memory
+
+        sql(
+            database_url,
+            "UPDATE configurations SET name = name || '-renamed', version = version + 1 WHERE application_id = %s",
+            (app_id,),
+        )
+        await reader.listener.synced()
+        await refreshed(reader)
+
+        assert reader.refreshes == 1
+        assert reader.peek(kinds.CONFIGURATION, unread_id) is None  # just evicted
+        hits, misses = reader.hits, reader.misses
+        assert (await reader.value(kinds.CONFIGURATION, config_id)).json()["name"] == "c-renamed"
+        assert (reader.hits, reader.misses) == (hits + 1, misses)
+    finally:
+        await reader.stop()
+
+
+async def test_a_refresh_racing_a_second_write_never_serves_the_first(database, database_url):
+    """The refresh after write 1 has read its snapshot (version 2) when write 2 commits and is heard:
+    what it found is stale before it is stored, so it is not kept, and the next read says version 3."""
+    reader = await listening(create_reader(settings_for(database_url), database))
+    try:
+        _, config_id = await create_configuration(database)
+        await reader.listener.synced()
+        await reader.value(kinds.CONFIGURATION, config_id)
+        await reader.value(kinds.CONFIGURATION, config_id)  # in use: a change is refreshed
+        batches = reader._batches[kinds.CONFIGURATION]
+        gated = batches._sessions = GatedSessions(batches._sessions)
+
+        sql(database_url, "UPDATE configurations SET version = 2 WHERE id = %s", (config_id,))
+        async with asyncio.timeout(10):
+            await gated.fetched.wait()  # the refresh read version 2, and waits to store it
+        sql(database_url, "UPDATE configurations SET version = 3 WHERE id = %s", (config_id,))
+        await reader.listener.synced()  # write 2 heard while the refresh is in flight
+        gated.gate.set()
+        await refreshed(reader)
+
+        assert reader.refreshes >= 1
+        cached = reader.peek(kinds.CONFIGURATION, config_id)
+        assert cached is None or cached[0].json()["version"] == 3
+        assert (await reader.value(kinds.CONFIGURATION, config_id)).json()["version"] == 3
+    finally:
+        await reader.stop()
+
+
+async def test_a_page_of_applications_is_kept_while_applications_it_does_not_show_change(database, database_url):
+    reader = await listening(create_reader(settings_for(database_url), database))
+    try:
+        shown_id, shown_config = await create_configuration(database)
+        other_id, other_config = await create_configuration(database)
+        await reader.listener.synced()
+        everything = ApplicationsPage(10, None, None)
+        named = ApplicationsPage(10, None, f"app-{shown_id}")
+        assert [a["id"] for a in (await reader.value(kinds.APPLICATIONS, named)).json()] == [shown_id]
+        await reader.value(kinds.APPLICATIONS, everything)
+
+        sql(database_url, "UPDATE configurations SET version = version + 1 WHERE id = %s", (other_config,))
+        hits = reader.hits
+        await reader.value(kinds.APPLICATIONS, named)
+        assert reader.hits == hits + 1  # a write elsewhere: still cached
+        seqs = {a["id"]: a["seq"] for a in (await reader.value(kinds.APPLICATIONS, everything)).json()}
+        assert seqs == {shown_id: 1, other_id: 2}  # the page that shows it did change
+
+        sql(database_url, "UPDATE configurations SET version = version + 1 WHERE id = %s", (shown_config,))
+        assert [a["seq"] for a in (await reader.value(kinds.APPLICATIONS, named)).json()] == [2]
+        newcomer, _ = await create_configuration(database)
+        assert newcomer in [a["id"] for a in (await reader.value(kinds.APPLICATIONS, everything)).json()]
+        sql(database_url, "UPDATE applications SET name = 'elsewhere' WHERE id = %s", (shown_id,))
+        assert (await reader.value(kinds.APPLICATIONS, named)).json() == []
+        sql(database_url, "UPDATE applications SET name = %s WHERE id = %s", (f"app-{shown_id}", other_id))
+        assert [a["id"] for a in (await reader.value(kinds.APPLICATIONS, named)).json()] == [other_id]
     finally:
         await reader.stop()
 

@@ -1,11 +1,14 @@
 """What an answer depends on, named once. A tag is what a change notification says changed; the
 cache evicts, and the watches wake, by tag. The notifications are made by triggers (migrations 0003
-and 0004, 0005): 'a:<application id>' (its row changed), 'a:<application id>:seq' (only its seq
-moved), 'c:<configuration id>:<application id>', 't:<token id>', 'x' (whether access control is
-enforced), and '*' (a table was truncated)."""
+and 0004, 0005, 0007): 'a:<application id>' (its row changed), 'a:<application id>:seq' (only its
+seq moved), 'a:<application id>:new' and ':gone', 'c:<configuration id>:<application id>',
+'t:<token id>', 'x' (whether access control is enforced), and '*' (a table was truncated)."""
 
-# Every page of the list of applications: any application's change can move any of them.
+# Which applications exist: a page of the list changes when one appears or goes (besides when one
+# it shows changes, which its own tag says).
 APPLICATIONS = "applications"
+# Which application has which name: what a page of the list filtered by name depends on.
+APPLICATION_NAMES = "application names"
 # Whether access control is enforced (the one row of access_control).
 ACCESS_CONTROL = "access control"
 
@@ -33,11 +36,13 @@ def of_notification(payload: str) -> tuple[str, ...] | None:
     if kind == "a" and rest:
         application_id, _, what = rest.partition(":")
         if what == "seq":
-            return (application_id, APPLICATIONS)
-        return (application_id, application_row(application_id), APPLICATIONS)
+            return (application_id,)
+        if what in ("new", "gone"):
+            return (application_id, application_row(application_id), APPLICATIONS, APPLICATION_NAMES)
+        return (application_id, application_row(application_id), APPLICATION_NAMES)
     if kind == "c" and rest:
         configuration_id, _, application_id = rest.partition(":")
-        return (configuration_id, application_id, APPLICATIONS)
+        return (configuration_id, application_id)
     if kind == "t" and rest:
         return (token(rest),)
     if payload == "x":

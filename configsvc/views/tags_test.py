@@ -2,9 +2,11 @@ from configsvc.views import tags
 
 
 def test_each_notification_names_the_tags_it_changes():
-    assert tags.of_notification("a:APP") == ("APP", "APP/row", "applications")
-    assert tags.of_notification("a:APP:seq") == ("APP", "applications")  # its row's tag stays
-    assert tags.of_notification("c:CFG:APP") == ("CFG", "APP", "applications")
+    assert tags.of_notification("a:APP") == ("APP", "APP/row", "application names")
+    assert tags.of_notification("a:APP:seq") == ("APP",)  # its row's tag stays, and the pages that do not show it
+    assert tags.of_notification("a:APP:new") == ("APP", "APP/row", "applications", "application names")
+    assert tags.of_notification("a:APP:gone") == ("APP", "APP/row", "applications", "application names")
+    assert tags.of_notification("c:CFG:APP") == ("CFG", "APP")
     assert tags.of_notification("t:TOK") == ("token/TOK",)
     assert tags.of_notification("x") == ("access control",)
 

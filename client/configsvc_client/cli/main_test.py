@@ -13,8 +13,10 @@ def test_the_configsvc_command_is_installed_and_answers_help():
 
 
 def test_shell_completion_comes_from_typer():
+    # Typer names the shell it is run from (its parent process): bash here, whatever runs the tests
+    # ("; true" keeps bash from replacing itself with the command).
     script = subprocess.run(
-        [CONFIGSVC, "--show-completion", "bash"], capture_output=True, text=True, timeout=60, check=False
+        ["bash", "-c", f"{CONFIGSVC} --show-completion; true"], capture_output=True, text=True, timeout=60, check=False
     )
     assert "_CONFIGSVC_COMPLETE=complete_bash" in script.stdout
     env = os.environ | {"_CONFIGSVC_COMPLETE": "complete_bash", "COMP_WORDS": "configsvc hist", "COMP_CWORD": "1"}

@@ -10,6 +10,7 @@ itself when it is served from memory. Anything else, a malformed id included, go
 import re
 from collections.abc import Hashable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi.exceptions import RequestValidationError
 from starlette.datastructures import Headers, QueryParams
@@ -25,7 +26,7 @@ from configsvc.api.http.watching import PREFER, watched_response
 from configsvc.api.routes.applications import get_application
 from configsvc.api.routes.configurations import ByNameQuery, get_configuration, get_configuration_by_name
 from configsvc.errors import DomainError
-from configsvc.fields import ULID_PATTERN
+from configsvc.fields import MAX_NAME, ULID_PATTERN
 from configsvc.views import kinds
 from configsvc.views.keys import ByName
 from configsvc.views.kinds import ReadKind
@@ -37,6 +38,31 @@ BY_ID = {
     "applications": (kinds.APPLICATION, get_application),
 }
 HOT_PATH = re.compile(rf"/api/v1/(?:(configurations|applications)/({_ID})|configurations/(by-name))")
+
+
+def well_formed_names(query_string: bytes) -> ByName | None:
+    """The names of a by-name query that is exactly `application` and `name`, each once and each a
+    valid name, checked without building a model; None for anything else, which the model then
+    judges (and answers with the same 422 problems the declared route gives)."""
+    items = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)  # as Starlette parses it
+    if len(items) != 2:
+        return None
+    (first, first_value), (second, second_value) = items
+    if first == "application" and second == "name":
+        application, name = first_value, second_value
+    elif first == "name" and second == "application":
+        application, name = second_value, first_value
+    else:
+        return None
+    for value in (application, name):
+        if not 0 < len(value) <= MAX_NAME or "\x00" in value:
+            return None
+    return ByName(application, name)
+
+
+def by_name_model(query_string: bytes) -> ByName:
+    names = query.parse_items(ByNameQuery, QueryParams(query_string).multi_items())
+    return ByName(names.application, names.name)
 
 
 class FastReadsMiddleware:
@@ -54,8 +80,7 @@ class FastReadsMiddleware:
         try:
             if by_name:
                 kind, scope["endpoint"] = kinds.BY_NAME, get_configuration_by_name
-                names = query.parse_items(ByNameQuery, QueryParams(scope["query_string"]).multi_items())
-                key: Hashable = ByName(names.application, names.name)
+                key: Hashable = well_formed_names(scope["query_string"]) or by_name_model(scope["query_string"])
             else:
                 kind, scope["endpoint"] = BY_ID[collection]  # the endpoint: the declared route this answers for
                 key = id.upper()

@@ -101,3 +101,21 @@ async def test_the_fast_path_keeps_the_request_id_sent(database_url):
     assert [r.status_code for r in (found, missing, invalid)] == [200, 404, 422]
     assert {r.headers["x-request-id"] for r in (found, missing, invalid)} == {"lb-01:fast.read_7"}
     assert missing.json()["instance"] == invalid.json()["instance"] == "urn:configsvc:request:lb-01:fast.read_7"
+
+
+def test_well_formed_names_are_read_without_a_model_and_anything_else_goes_to_it():
+    from configsvc.api.middleware.fast_reads import well_formed_names
+    from configsvc.views.keys import ByName
+
+    assert well_formed_names(b"application=payments&name=production") == ByName("payments", "production")
+    assert well_formed_names(b"name=a%2Fb%20c&application=%C3%BCber") == ByName("über", "a/b c")
+    for other in (
+        b"application=payments",
+        b"application=&name=x",
+        b"application=a&name=" + b"x" * 257,
+        b"application=a&name=b&name=c",
+        b"application=a&name=b%00",
+        b"application=a&name=b&extra=1",
+        b"app=a&name=b",
+    ):
+        assert well_formed_names(other) is None, other
