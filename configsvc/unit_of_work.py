@@ -7,8 +7,10 @@ from typing import Self
 from configsvc.db.pool import Database
 from configsvc.db.session import Session
 from configsvc.repositories.applications import ApplicationsRepository
+from configsvc.repositories.configuration_schemas import ConfigurationSchemasRepository
 from configsvc.repositories.configurations import ConfigurationsRepository
 from configsvc.repositories.idempotency import IdempotencyRepository
+from configsvc.validation.validators import Validators
 
 
 class UnitOfWork:
@@ -20,10 +22,14 @@ class UnitOfWork:
 
     applications: ApplicationsRepository
     configurations: ConfigurationsRepository
+    schemas: ConfigurationSchemasRepository
     idempotency: IdempotencyRepository
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, validators: Validators | None = None) -> None:
         self._database = database
+        # The process's compiled schemas, shared by its units of work; without them (the seed, tests),
+        # a cache of its own: the same answers, only compiled again.
+        self._validators = validators if validators is not None else Validators()
         self._stack = AsyncExitStack()
         self._session: Session | None = None
 
@@ -31,7 +37,8 @@ class UnitOfWork:
         session = await self._stack.enter_async_context(Session(self._database, deferred=True))
         self._session = session
         self.applications = ApplicationsRepository(session)
-        self.configurations = ConfigurationsRepository(session)
+        self.schemas = ConfigurationSchemasRepository(session, self._validators)
+        self.configurations = ConfigurationsRepository(session, self.schemas)
         self.idempotency = IdempotencyRepository(session)
         return self
 

@@ -18,7 +18,8 @@ async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
     FastAPI 0.116 runs the code after `yield` before it sends the response, so a failed
     commit becomes an error response, never a 2xx (pinned: 0.118 changed this order).
     """
-    async with UnitOfWork(services(request).database) as uow:
+    app = services(request)
+    async with UnitOfWork(app.database, app.validators) as uow:
         yield uow
         await uow.commit()
 

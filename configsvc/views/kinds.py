@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 
 from configsvc.db.statements import Reads
-from configsvc.views import applications, configurations, etags, tags
+from configsvc.views import applications, configurations, etags, schemas, tags
 from configsvc.views.answer import Answer
 from configsvc.views.keys import ApplicationsPage, ByName, ConfigurationsPage, RevisionOf, RevisionsPage
 
@@ -50,4 +50,7 @@ CONFIGURATIONS_OF: ReadKind[ConfigurationsPage] = ReadKind(
     current_etags=etags.collections,
 )
 
-ALL = (CONFIGURATION, BY_NAME, REVISIONS, REVISION, APPLICATION, APPLICATIONS, CONFIGURATIONS_OF)
+# Not watchable: a schema changes seldom, and by whoever guards the configuration.
+SCHEMA: ReadKind[str] = ReadKind("schema", schemas.schemas, tags_before_read=lambda id: (tags.schema(id),))
+
+ALL = (CONFIGURATION, BY_NAME, REVISIONS, REVISION, APPLICATION, APPLICATIONS, CONFIGURATIONS_OF, SCHEMA)

@@ -1,7 +1,8 @@
 """What an answer depends on, named once. A tag is what a change notification says changed; the
 cache evicts, and the watches wake, by tag. The notifications are made by triggers (migrations 0003
-and 0004): 'a:<application id>' (its row changed), 'a:<application id>:seq' (only its seq moved),
-'c:<configuration id>:<application id>', and '*' (a table was truncated)."""
+and 0004, 0006): 'a:<application id>' (its row changed), 'a:<application id>:seq' (only its seq
+moved), 'c:<configuration id>:<application id>', 's:<configuration id>' (its JSON Schema changed),
+and '*' (a table was truncated)."""
 
 # Every page of the list of applications: any application's change can move any of them.
 APPLICATIONS = "applications"
@@ -18,6 +19,12 @@ def application_row(application_id: str) -> str:
     return f"{application_id}/row"
 
 
+def schema(configuration_id: str) -> str:
+    """A configuration's JSON Schema: apart from the configuration, so that setting one wakes
+    none of the configuration's watchers."""
+    return f"{configuration_id}/schema"
+
+
 def of_notification(payload: str) -> tuple[str, ...] | None:
     """The tags a notification changes; None for '*' or anything unknown (anything may have
     changed). A configuration's change moves its application's representation too (seq)."""
@@ -27,6 +34,8 @@ def of_notification(payload: str) -> tuple[str, ...] | None:
         if what == "seq":
             return (application_id, APPLICATIONS)
         return (application_id, application_row(application_id), APPLICATIONS)
+    if kind == "s" and rest:
+        return (schema(rest),)
     if kind == "c" and rest:
         configuration_id, _, application_id = rest.partition(":")
         return (configuration_id, application_id, APPLICATIONS)

@@ -18,6 +18,8 @@ from configsvc.errors import (
     DomainError,
     IdempotencyKeyReused,
     InvalidChange,
+    InvalidContent,
+    InvalidSchema,
     NotFound,
     PreconditionFailed,
     ServiceUnavailable,
@@ -33,6 +35,8 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     Conflict: (409, "conflict"),
     UnknownReference: (422, "unknown-reference"),
     InvalidChange: (422, "invalid-change"),
+    InvalidContent: (422, "schema-violation"),
+    InvalidSchema: (422, "invalid-schema"),
     IdempotencyKeyReused: (422, "idempotency-key-reused"),
     PreconditionFailed: (412, "precondition-failed"),
     ServiceUnavailable: (503, "service-unavailable"),
@@ -56,7 +60,11 @@ class Problem(BaseModel):
         description="A URI identifying this occurrence: `urn:configsvc:request:` followed by the response's "
         "X-Request-ID (the one the request sent, when well-formed)."
     )
-    errors: list[FieldError] | None = Field(default=None, description="Present on 422: one entry per bad field.")
+    errors: list[FieldError] | None = Field(
+        default=None,
+        description="Present on 422: one entry per bad field, or per value a configuration's JSON Schema refuses "
+        "(up to 50; `type` is `schema.<keyword>`).",
+    )
     current_version: int | None = Field(default=None, description="Present on 412: the version that is current.")
     current_etag: str | None = Field(default=None, description="Present on 412: the ETag that is current.")
 
@@ -132,6 +140,8 @@ async def domain_error_handler(request: Request, error: Exception) -> Response:
 def domain_error_response(scope: Scope, error: DomainError) -> Response:
     status, slug = _domain_status(error)
     errors = [{"loc": location(error.field), "msg": error.message, "type": slug}] if status == 422 else None
+    if isinstance(error, InvalidContent):
+        errors = error.errors
     headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
     extensions = None
     if isinstance(error, PreconditionFailed):

@@ -9,7 +9,7 @@ from fastapi.openapi.utils import get_openapi
 from configsvc import request_ids
 from configsvc.api.http.problems import Problem
 from configsvc.api.openapi.headers import REQUEST_ID_HEADER
-from configsvc.fields import CONFIG_COMPONENTS, CONFIG_MARKER, CONFIG_REF
+from configsvc.fields import CONFIG_COMPONENTS, CONFIG_MARKER, CONFIG_REF, SCHEMA_MARKER, SCHEMA_REF
 
 
 def problem_components() -> dict[str, Any]:
@@ -33,10 +33,13 @@ def openapi(app: FastAPI) -> dict[str, Any]:
 
 
 def _shared_config(node: Any) -> Any:
-    """Every schema marked as a config becomes a reference to the one Config component."""
+    """Every schema marked as a config (a JSON Schema) becomes a reference to the one Config
+    (JsonSchema) component."""
     if isinstance(node, dict):
         if node.get(CONFIG_MARKER):
             return dict(CONFIG_REF)
+        if node.get(SCHEMA_MARKER):
+            return dict(SCHEMA_REF)
         return {key: _shared_config(value) for key, value in node.items()}
     if isinstance(node, list):
         return [_shared_config(item) for item in node]

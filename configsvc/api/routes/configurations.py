@@ -36,6 +36,7 @@ router = APIRouter(prefix="/configurations", tags=["configurations"])
 ConfigurationId = Annotated[UlidPath, Path(description="The configuration's ULID (either case).")]
 Version = Annotated[int, Path(ge=1, le=2_147_483_647, description="A version of the configuration.")]
 READ_RESPONSES = WATCHED_RESPONSES | problem_responses(404, 422)
+SCHEMA = ["body", "schema"]
 
 
 @router.post(
@@ -48,7 +49,11 @@ READ_RESPONSES = WATCHED_RESPONSES | problem_responses(404, 422)
 async def create_configuration(
     *, body: ConfigurationCreate, uow: UowDep, request: Request, idempotency_key: IdempotencyKey
 ) -> Response:
-    """Create a configuration (version 1) in an application; its URL is in the Location header."""
+    """Create a configuration (version 1) in an application; its URL is in the Location header. With
+    `schema`, it is born guarded: config must satisfy it (a 422 lists why not), and so must every
+    later write."""
+    # Compiled before any connection is taken: a refused schema costs the database nothing.
+    schema = None if body.json_schema is None else (body.json_schema, uow.schemas.compile(body.json_schema, loc=SCHEMA))
 
     async def create() -> Response:
         id = str(ULID())
@@ -58,6 +63,7 @@ async def create_configuration(
             name=body.name,
             comments=body.comments,
             config=body.config,
+            schema=schema,
         )
         location = request.url_for("get_configuration", configuration_id=id).path
         return representation_response(configuration, status_code=status.HTTP_201_CREATED, location=location)
