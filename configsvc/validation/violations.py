@@ -40,9 +40,17 @@ _LIMITS = {
 }
 
 
+# Keywords whose value maps names to subschemas: a `false` found under one is named by the map's keyword.
+_MAPS = {"properties", "patternProperties", "$defs", "dependentSchemas"}
+
+
 def keyword(error: ValidationError) -> str:
-    """The keyword that failed, as `schema.<keyword>` names it."""
+    """The keyword that failed, as `schema.<keyword>` names it: a `false` subschema by the keyword
+    it stands under (`items: false` is schema.items), else schema.false."""
     if isinstance(error.kind, ValidationErrorKind.FalseSchema):
+        path = error.schema_path
+        if path and isinstance(path[-1], str) and not (len(path) > 1 and path[-2] in _MAPS):
+            return path[-1]
         return "false"
     return error.kind.name
 
@@ -73,6 +81,9 @@ def _located(error: ValidationError) -> Iterator[tuple[Loc, str]]:
         case ValidationErrorKind.UnevaluatedProperties(unexpected):
             for property in unexpected:
                 yield [*path, property], "is not allowed here (unevaluatedProperties)"
+        case ValidationErrorKind.FalseSchema() if name == "additionalProperties":
+            # jsonschema-rs reports a lone `additionalProperties: false` once, without the names.
+            yield path, "has properties the schema does not allow (additionalProperties)"
         case ValidationErrorKind.PropertyNames(inner):
             where = [*path, inner.instance] if isinstance(inner.instance, str) else path
             yield where, "is a property name the schema's propertyNames refuses"
@@ -90,6 +101,8 @@ def _located(error: ValidationError) -> Iterator[tuple[Loc, str]]:
             yield path, "must match exactly one of the schemas under oneOf (it matches several)"
         case _ if name in _LIMITS:
             yield path, _LIMITS[name].format(_number(getattr(kind, "limit", "?")))
+        case ValidationErrorKind.FalseSchema():
+            yield path, _FIXED_MESSAGES["false"]
         case _:
             yield path, _FIXED_MESSAGES.get(name, f"does not satisfy the schema's {name}")
 

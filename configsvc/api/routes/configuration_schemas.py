@@ -73,7 +73,8 @@ async def delete_schema(*, configuration_id: ConfigurationId, uow: UowDep, if_ma
 @router.post(
     "/{configuration_id}/validate",
     response_model=Validity,
-    responses=problem_responses(400, 404, 413, 415, 422),
+    # 409: only if the schema kept changing while the candidate was being checked.
+    responses=problem_responses(400, 404, 409, 413, 415, 422),
 )
 async def validate_config(*, configuration_id: ConfigurationId, body: ConfigurationCandidate, uow: UowDep) -> Any:
     """Check a candidate config against the configuration's schema, storing nothing: 200
