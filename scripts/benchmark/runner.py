@@ -9,12 +9,13 @@ import platform
 import signal
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
+from functools import partial
 
 from configsvc.embedded_postgres import embedded_postgres
 from scripts.benchmark import watch_scenario
 from scripts.benchmark.etcd import Etcd, require_etcd
 from scripts.benchmark.operating import metrics_cost, operating_lines, operating_section
-from scripts.benchmark.processes import worker_memory_mb
+from scripts.benchmark.processes import worker_cpu_seconds, worker_memory_mb
 from scripts.benchmark.report import format_table, summarise
 from scripts.benchmark.schema_cost import schema_cost, schema_lines, schema_section
 from scripts.benchmark.service import (
@@ -114,7 +115,13 @@ def main() -> int:
                 print(f"bench: round {round_number}/{settings.rounds} done", flush=True)
             memory.append(worker_memory_mb(server.pid))
             if not settings.only or "schema" in settings.only:
-                schemas = schema_section(measure, settings.configurations, settings.cost_rounds, settings.seconds)
+
+                def measure_cpu(scenario: Scenario, token: str, seconds: float) -> Measurement:
+                    cpu = partial(worker_cpu_seconds, server.pid)
+                    script = lua_script(scenario, token)
+                    return run_wrk(base, script, seconds=seconds, connections=settings.connections, cpu_seconds=cpu)
+
+                schemas = schema_section(measure_cpu, settings.configurations, settings.cost_rounds, settings.seconds)
                 print("\n".join(schema_lines(schemas)), flush=True)
             if not settings.only or "operating" in settings.only:
                 operating = operating_section(url, settings)

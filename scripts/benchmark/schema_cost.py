@@ -96,26 +96,39 @@ def schema_section(
 
 
 @dataclass(frozen=True)
+class Change:
+    """Per round, with against without: the median over rounds, their range, and the A/A control
+    (the median over rounds of |without too / without - 1|)."""
+
+    median: float
+    lowest: float
+    highest: float
+    noise: float
+
+
+@dataclass(frozen=True)
 class SchemaCost:
     rounds: int
-    throughput: float  # median over rounds of with / without - 1
-    lowest: float  # the per-round changes' range
-    highest: float
-    noise: float  # A/A: the median over rounds of |without / without too - 1|
+    throughput: Change
+    cpu_per_request: Change | None  # the workers' CPU time per request, where measured
     errors: int
 
 
 def schema_cost(results: dict[str, list[Measurement]]) -> SchemaCost:
-    def rps(name: str) -> list[float]:
-        return [m.requests_per_second for m in results[name]]
+    def change(field: str) -> Change | None:
+        series = {name: [getattr(m, field) for m in runs] for name, runs in results.items()}
+        if any(value is None for values in series.values() for value in values):
+            return None
+        changes = round_changes(series[WITH_SCHEMA], series[WITHOUT])
+        noise = median_spread(series[WITHOUT_TOO], series[WITHOUT])
+        return Change(statistics.median(changes), min(changes), max(changes), noise)
 
-    changes = round_changes(rps(WITH_SCHEMA), rps(WITHOUT))
+    throughput = change("requests_per_second")
+    assert throughput is not None
     return SchemaCost(
-        rounds=len(changes),
-        throughput=statistics.median(changes),
-        lowest=min(changes),
-        highest=max(changes),
-        noise=median_spread(rps(WITHOUT_TOO), rps(WITHOUT)),
+        rounds=len(results[WITH_SCHEMA]),
+        throughput=throughput,
+        cpu_per_request=change("worker_cpu_us"),
         errors=sum(m.errors for runs in results.values() for m in runs),
     )
 
@@ -125,12 +138,22 @@ def schema_lines(results: dict[str, list[Measurement]]) -> list[str]:
     for name, runs in results.items():
         rps = statistics.median(m.requests_per_second for m in runs)
         p99 = statistics.median(m.p99_ms for m in runs)
-        lines.append(f"schema: {name}: {rps:,.0f} req/s, p99 {p99:.1f} ms ({len(runs)} rounds, medians)")
+        cpu = [m.worker_cpu_us for m in runs if m.worker_cpu_us is not None]
+        per_request = f", workers' CPU {statistics.median(cpu):,.0f} us per request" if cpu else ""
+        lines.append(f"schema: {name}: {rps:,.0f} req/s, p99 {p99:.1f} ms{per_request} ({len(runs)} rounds, medians)")
     cost = schema_cost(results)
-    return [
-        *lines,
-        f"schema: validation cost, PUT with a schema against without in each round, median of {cost.rounds} rounds: "
-        f"throughput {cost.throughput:+.1%} (per round {cost.lowest:+.1%} to {cost.highest:+.1%}; "
-        f"target: a cost of at most 5%), {cost.errors} errors",
-        f"schema: A/A control, two unguarded sets differed by a median {cost.noise:.1%} per round",
-    ]
+
+    def said(what: str, change: Change) -> str:
+        return (
+            f"{what} {change.median:+.1%} (per round {change.lowest:+.1%} to {change.highest:+.1%}; "
+            f"A/A control: identical unguarded sets {change.noise:.1%} apart)"
+        )
+
+    lines.append(
+        f"schema: PUT with a schema against without, in the same rounds, median of {cost.rounds}: "
+        + said("throughput", cost.throughput)
+        + f"; {cost.errors} errors; target: a cost of at most 5%"
+    )
+    if cost.cpu_per_request is not None:
+        lines.append("schema: " + said("workers' CPU per request", cost.cpu_per_request))
+    return lines

@@ -53,13 +53,21 @@ def test_the_section_rotates_the_order_and_the_cost_is_the_median_of_per_round_c
         order.append(scenario.name)
         if token == "schema-warm-up":
             return Measurement(1, 1, 1, 0)
-        return Measurement(speeds[scenario.name][int(token[-1])], 5.0, 9.0, 0)
+        return Measurement(speeds[scenario.name][int(token[-1])], 5.0, 9.0, 0, worker_cpu_us=1000.0)
 
     results = schema_section(measure, 10_000, rounds=3, seconds=0.1)
     cost = schema_cost(results)
 
     assert order[3:6] == [WITH_SCHEMA, WITHOUT, WITHOUT_TOO]
     assert order[6:9] == [WITHOUT, WITHOUT_TOO, WITH_SCHEMA]
-    assert (cost.rounds, round(cost.throughput, 3), round(cost.lowest, 3), cost.highest) == (3, -0.04, -0.1, 0.0)
-    assert round(cost.noise, 3) == 0.01
+    throughput = cost.throughput
+    assert (cost.rounds, round(throughput.median, 3), round(throughput.lowest, 3), throughput.highest) == (
+        3,
+        -0.04,
+        -0.1,
+        0.0,
+    )
+    assert round(throughput.noise, 3) == 0.01
+    assert cost.cpu_per_request is not None
+    assert cost.cpu_per_request.median == 0.0
     assert "throughput -4.0%" in "\n".join(schema_lines(results))
