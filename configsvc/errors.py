@@ -1,5 +1,7 @@
 """Domain errors: raised by repositories, views and the database layer, mapped to HTTP in one place."""
 
+from typing import Any
+
 
 class DomainError(Exception):
     """Base class; the message is safe to show to a client (it never quotes submitted values)."""
@@ -45,12 +47,27 @@ class InvalidChange(DomainError):
 
 
 class PreconditionFailed(DomainError):
-    """If-Match named an ETag that is no longer current."""
+    """If-Match named an ETag that is no longer current (None: nothing is current, as for a
+    configuration that has no schema)."""
 
-    def __init__(self, message: str, *, current_version: int, current_etag: str) -> None:
+    def __init__(self, message: str, *, current_version: int | None, current_etag: str | None) -> None:
         super().__init__(message)
         self.current_version = current_version
         self.current_etag = current_etag
+
+
+class InvalidContent(DomainError):
+    """A config that its configuration's JSON Schema refuses; `errors` holds one item per violation
+    (`loc`, `msg`, `type`), as a 422 lists them."""
+
+    def __init__(self, message: str, errors: list[dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.errors = errors
+
+
+class InvalidSchema(InvalidContent):
+    """A JSON Schema the service does not accept: not draft 2020-12, a reference it would have to
+    fetch, or too deep to compile; `errors` says where and why."""
 
 
 class IdempotencyKeyReused(DomainError):

@@ -10,6 +10,9 @@ from pydantic_core import PydanticCustomError
 from pydantic_extra_types.ulid import ULID
 
 MAX_CONFIG_DEPTH = 32
+# A JSON Schema nests about two levels per level of the config it describes (properties, then the
+# property's schema), with room for combinators; jsonschema-rs' own limit is a little deeper.
+MAX_SCHEMA_DEPTH = 128
 ULID_PATTERN = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$"
 
 _ULID = TypeAdapter(ULID)
@@ -40,14 +43,22 @@ def check_text(value: str) -> str:
 
 def check_config(value: dict[str, Any]) -> dict[str, Any]:
     """A JSON object PostgreSQL's jsonb can store: bounded depth, finite numbers, clean text."""
+    return check_json_object(value, "config", MAX_CONFIG_DEPTH)
+
+
+def check_schema(value: dict[str, Any]) -> dict[str, Any]:
+    """A JSON Schema document, by the same rules as a config, nested at most MAX_SCHEMA_DEPTH levels."""
+    return check_json_object(value, "schema", MAX_SCHEMA_DEPTH)
+
+
+def check_json_object(value: dict[str, Any], what: str, max_depth: int) -> dict[str, Any]:
     stack: list[tuple[object, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
         if isinstance(item, dict | list):
-            if depth > MAX_CONFIG_DEPTH:
-                raise PydanticCustomError(
-                    "config_depth", "config must not be nested more than {max_depth} levels", {"max_depth": 32}
-                )
+            if depth > max_depth:
+                message = f"{what} must not be nested more than {{max_depth}} levels"
+                raise PydanticCustomError(f"{what}_depth", message, {"max_depth": max_depth})
             children = item.values() if isinstance(item, dict) else item
             if isinstance(item, dict):
                 for key in item:
@@ -56,7 +67,7 @@ def check_config(value: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(item, str):
             check_text(item)
         elif isinstance(item, float) and not math.isfinite(item):
-            raise PydanticCustomError("config_number", "config numbers must be finite (no NaN or Infinity)")
+            raise PydanticCustomError(f"{what}_number", f"{what} numbers must be finite (no NaN or Infinity)")
     return value
 
 
@@ -122,6 +133,10 @@ CONFIG_REF = {"$ref": "#/components/schemas/Config"}
 CONFIG_MARKER = "x-configsvc-config"
 ConfigObject = Annotated[dict[str, Any], AfterValidator(check_config), WithJsonSchema({CONFIG_MARKER: True})]
 ConfigValue = Annotated[dict[str, Any], WithJsonSchema({CONFIG_MARKER: True})]
+# A JSON Schema, shared the same way (the JsonSchema component): any object, checked by the service.
+SCHEMA_REF = {"$ref": "#/components/schemas/JsonSchema"}
+SCHEMA_MARKER = "x-configsvc-json-schema"
+SchemaObject = Annotated[dict[str, Any], AfterValidator(check_schema), WithJsonSchema({SCHEMA_MARKER: True})]
 # Any JSON value inside, said as `additionalProperties: true`: a recursive union (string, number,
 # ..., array of itself, Config) said more, but openapi-python-client could not parse it and dropped
 # Config and everything holding one (creating or replacing a configuration among them). What the
@@ -134,6 +149,19 @@ CONFIG_COMPONENTS: dict[str, Any] = {
             "A JSON object of name/value pairs: any JSON values inside (objects, arrays, strings, numbers, "
             f"booleans, null), nested at most {MAX_CONFIG_DEPTH} levels; no NUL characters in names or strings, "
             "and only finite numbers. The service refuses anything else with a 422 naming the rule."
+        ),
+        "type": "object",
+        "propertyNames": {"pattern": NO_NUL_PATTERN},
+        "additionalProperties": True,
+    },
+    "JsonSchema": {
+        "title": "JsonSchema",
+        "description": (
+            "A JSON Schema (draft 2020-12) as a JSON object, that a configuration's config must satisfy. Every "
+            "`$ref` and `$dynamicRef` must point inside it (`#...`): nothing is ever fetched; `$schema`, if "
+            "present, names draft 2020-12; `pattern`s have no lookaround or backreferences (they run in linear "
+            f"time); nested at most {MAX_SCHEMA_DEPTH} levels, under the same text and number rules as a config. "
+            "The service refuses anything else with a 422 naming what is wrong."
         ),
         "type": "object",
         "propertyNames": {"pattern": NO_NUL_PATTERN},

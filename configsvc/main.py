@@ -15,7 +15,7 @@ from configsvc import migrations
 from configsvc.api.http.problems import install_problem_handlers
 from configsvc.api.middleware import stack
 from configsvc.api.openapi.document import openapi
-from configsvc.api.routes import applications, audit, configurations, health, tokens
+from configsvc.api.routes import applications, audit, configuration_schemas, configurations, health, tokens
 from configsvc.api.routes import metrics as metrics_routes
 from configsvc.db.listener import Listener
 from configsvc.db.loop_reads import LoopReads
@@ -149,6 +149,7 @@ def create_app(settings: Settings, *, database: Database | None = None, access_l
     app.include_router(configurations.router, prefix=API_PREFIX)
     app.include_router(tokens.router, prefix=API_PREFIX)
     app.include_router(audit.router, prefix=API_PREFIX)
+    app.include_router(configuration_schemas.router, prefix=API_PREFIX)
     install_problem_handlers(app)
     stack.install(app, settings, metrics, access_log=access_log)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]

@@ -80,6 +80,14 @@ async def test_openapi_documents_every_status_with_the_problem_schema(database_u
         ("DELETE", "/api/v1/configurations/{configuration_id}"): {"204", "404", "412", "422", "500", "503"},
         ("PUT", "/api/v1/applications/{application_id}"): {"200", "400", "404", "409", "412", "413", "415", "422"}
         | {"500", "503"},
+        ("PUT", "/api/v1/configurations/{configuration_id}/schema"): {
+            *("200", "201", "400", "404", "412", "413", "415", "422", "500", "503"),
+        },
+        ("GET", "/api/v1/configurations/{configuration_id}/schema"): {"200", "304", "404", "422", "500", "503"},
+        ("DELETE", "/api/v1/configurations/{configuration_id}/schema"): {"204", "404", "412", "422", "500", "503"},
+        ("POST", "/api/v1/configurations/{configuration_id}/validate"): {
+            *("200", "400", "404", "409", "413", "415", "422", "500", "503"),
+        },
         ("POST", "/api/v1/configurations"): {"201", "400", "409", "413", "415", "422", "500", "503"},
         ("GET", "/api/v1/configurations/{configuration_id}"): {"200", "304", "404", "422", "500", "503"},
         ("PUT", "/api/v1/configurations/{configuration_id}"): {"200", "400", "404", "409", "412", "413", "415"}
@@ -164,8 +172,12 @@ def test_every_config_is_the_one_shared_component():
         schemas[name]["properties"]["config"] for name in schemas if "config" in schemas[name].get("properties", {})
     ]
 
-    assert len(configs) == 4  # create, replace, configuration, revision
+    assert len(configs) == 5  # create, replace, configuration, revision, a candidate to validate
     assert all(config == {"$ref": "#/components/schemas/Config"} for config in configs)
+    assert schemas["ConfigurationCreate"]["properties"]["schema"]["anyOf"][0] == {
+        "$ref": "#/components/schemas/JsonSchema"
+    }
+    assert "2020-12" in schemas["JsonSchema"]["description"]
     # Any JSON values, said so that generators read it (openapi-python-client could not read a
     # recursive union, and dropped every model holding a config); the rest is in the description.
     assert schemas["Config"]["type"] == "object"

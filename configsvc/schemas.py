@@ -1,10 +1,10 @@
 """Request and response models of the HTTP API."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
-from configsvc.fields import Comments, ConfigObject, ConfigValue, Name, Timestamp, UlidId
+from configsvc.fields import Comments, ConfigObject, ConfigValue, Name, SchemaObject, Timestamp, UlidId
 
 
 class RequestModel(BaseModel):
@@ -23,6 +23,13 @@ class ConfigurationCreate(RequestModel):
     name: Name
     comments: Comments = None
     config: ConfigObject = Field(default_factory=dict)
+    # `schema` on the wire; a field of that name would shadow BaseModel.schema.
+    json_schema: SchemaObject | None = Field(
+        default=None,
+        alias="schema",
+        description="A JSON Schema (draft 2020-12) to guard the configuration from birth: config must satisfy it, "
+        "and so must every later write (see PUT .../schema).",
+    )
 
 
 class ConfigurationReplace(RequestModel):
@@ -33,6 +40,16 @@ class ConfigurationReplace(RequestModel):
     name: Name
     comments: Comments = None
     config: ConfigObject
+
+
+class ConfigurationCandidate(RequestModel):
+    """A config to check against a configuration's schema, without storing it."""
+
+    config: ConfigObject
+
+
+class Validity(BaseModel):
+    valid: Literal[True] = Field(description="Always true: a config the schema refuses is a 422 listing why.")
 
 
 VERSION_DESCRIPTION = "1 on create, +1 on every successful change."

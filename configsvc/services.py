@@ -1,11 +1,12 @@
-"""What one app runs with, typed and in one place: its settings, the migrations it ships and its
-metrics from the start; the database, the read side and the held requests while it serves (its
-lifespan opens them). The routes and middleware reach it through `api/deps.py`."""
+"""What one app runs with, typed and in one place: its settings, the migrations it ships, its
+metrics and its compiled JSON Schemas from the start; the database, the read side and the held
+requests while it serves (its lifespan opens them). The routes and middleware reach it through `api/deps.py`."""
 
 from configsvc.db.pool import Database
 from configsvc.metrics import Metrics
 from configsvc.migrations import MigrationFile
 from configsvc.settings import Settings
+from configsvc.validation.validators import Validators
 from configsvc.views.reader import Reader
 from configsvc.views.watch import Watches
 
@@ -19,3 +20,4 @@ class Services:
         self.settings = settings
         self.migrations = migrations
         self.metrics = metrics
+        self.validators = Validators()

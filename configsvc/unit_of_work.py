@@ -8,9 +8,11 @@ from configsvc.db.pool import Database
 from configsvc.db.session import Session
 from configsvc.repositories.applications import ApplicationsRepository
 from configsvc.repositories.audit import NOBODY, Author
+from configsvc.repositories.configuration_schemas import ConfigurationSchemasRepository
 from configsvc.repositories.configurations import ConfigurationsRepository
 from configsvc.repositories.idempotency import IdempotencyRepository
 from configsvc.repositories.tokens import TokensRepository
+from configsvc.validation.validators import Validators
 
 
 class UnitOfWork:
@@ -22,12 +24,16 @@ class UnitOfWork:
 
     applications: ApplicationsRepository
     configurations: ConfigurationsRepository
+    schemas: ConfigurationSchemasRepository
     idempotency: IdempotencyRepository
     tokens: TokensRepository
 
-    def __init__(self, database: Database, author: Author = NOBODY) -> None:
+    def __init__(self, database: Database, author: Author = NOBODY, *, validators: Validators | None = None) -> None:
         self._database = database
         self.author = author  # recorded with every write: the audit, the revisions
+        # The process's compiled schemas, shared by its units of work; without them (the seed, tests),
+        # a cache of its own: the same answers, only compiled again.
+        self._validators = validators if validators is not None else Validators()
         self._stack = AsyncExitStack()
         self._session: Session | None = None
 
@@ -35,7 +41,8 @@ class UnitOfWork:
         session = await self._stack.enter_async_context(Session(self._database, deferred=True))
         self._session = session
         self.applications = ApplicationsRepository(session, self.author)
-        self.configurations = ConfigurationsRepository(session, self.author)
+        self.schemas = ConfigurationSchemasRepository(session, self._validators, self.author)
+        self.configurations = ConfigurationsRepository(session, self.author, self.schemas)
         self.idempotency = IdempotencyRepository(session, self.author)
         self.tokens = TokensRepository(session, self.author)
         return self

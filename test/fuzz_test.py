@@ -31,12 +31,16 @@ from test.client import settings_for
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 FUZZ_SEED = 20261126
 # Valid input may still be refused for what no schema can say: a precondition that no longer holds
-# (412), or a 422 naming an application that does not exist, a change of an immutable field, or an
-# Idempotency-Key reused with another body. Any other 4xx for schema-valid input is a finding.
+# (412), or a 422 naming an application that does not exist, a change of an immutable field, an
+# Idempotency-Key reused with another body, a JSON Schema that draft 2020-12's meta-schema (or the
+# service's rules for them) refuses, or a config that its configuration's stored schema refuses.
+# Any other 4xx for schema-valid input is a finding.
 SEMANTIC_REFUSALS = {
     "urn:configsvc:problem:unknown-reference",
     "urn:configsvc:problem:invalid-change",
     "urn:configsvc:problem:idempotency-key-reused",
+    "urn:configsvc:problem:invalid-schema",
+    "urn:configsvc:problem:schema-violation",
 }
 
 
@@ -44,12 +48,17 @@ SEMANTIC_REFUSALS = {
 # true`): NUL characters in its strings, nesting beyond 32 levels, numbers that are not finite. A 422
 # for one of these alone is the documented server-side rule, not a finding.
 UNSTATED_CONFIG_RULES = {"text_nul", "config_depth", "config_number"}
+# The same for a JSON Schema (the JsonSchema component): the whole body of PUT .../schema, or `schema`
+# beside `config` in a create.
+UNSTATED_SCHEMA_RULES = {"text_nul", "schema_depth", "schema_number"}
 
 
 def refused_only_for_unstated_config_rules(response) -> bool:
     errors = response.json().get("errors") or []
     return bool(errors) and all(
-        error["loc"][:2] == ["body", "config"] and error["type"] in UNSTATED_CONFIG_RULES for error in errors
+        (error["loc"][:2] == ["body", "config"] and error["type"] in UNSTATED_CONFIG_RULES)
+        or (error["loc"] in (["body"], ["body", "schema"]) and error["type"] in UNSTATED_SCHEMA_RULES)
+        for error in errors
     )
 
 

@@ -35,7 +35,8 @@ async def get_uow(request: Request, auth: AuthenticationDep) -> AsyncIterator[Un
     """
     principal = auth.principal
     author = Author(principal.token_id, principal.name, request.scope.get("state", {}).get("request_id"))
-    async with UnitOfWork(services(request).database, author) as uow:
+    app = services(request)
+    async with UnitOfWork(app.database, author, validators=app.validators) as uow:
         yield uow
         await uow.commit()
 

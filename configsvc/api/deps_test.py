@@ -13,6 +13,7 @@ from configsvc.db.loop_reads import ReadSessions
 from configsvc.db.session import Session
 from configsvc.main import create_app
 from configsvc.representations import Representation
+from configsvc.validation.validators import Validators
 from configsvc.views.answer import Answer
 from configsvc.views.batches import Batches
 from configsvc.views.cache import ReadCache
@@ -64,7 +65,10 @@ async def test_a_handler_error_after_writes_rolls_everything_back(database_url):
 
 async def test_cancellation_rolls_back_and_releases_the_connection(database, database_url):
     request = SimpleNamespace(
-        app=SimpleNamespace(state=SimpleNamespace(services=SimpleNamespace(database=database))), scope={}
+        app=SimpleNamespace(
+            state=SimpleNamespace(services=SimpleNamespace(database=database, validators=Validators()))
+        ),
+        scope={},
     )
     uow_for_request = asynccontextmanager(get_uow)
     inside = asyncio.Event()

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 
 from configsvc.db.statements import Reads
-from configsvc.views import access, applications, configurations, etags, tags
+from configsvc.views import access, applications, configurations, etags, schemas, tags
 from configsvc.views.answer import Answer
 from configsvc.views.keys import ApplicationsPage, ByName, ConfigurationsPage, RevisionOf, RevisionsPage
 
@@ -59,8 +59,15 @@ CONFIGURATIONS_OF: ReadKind[ConfigurationsPage] = ReadKind(
     absent=applications.NO_APPLICATION,
 )
 
+# Not watchable: a schema changes seldom, and by whoever guards the configuration.
+SCHEMA: ReadKind[str] = ReadKind(
+    "schema", schemas.schemas, tags_before_read=lambda id: (tags.schema(id),), absent=configurations.NO_CONFIGURATION
+)
 # Authentication's reads: the token of a secret's digest, and whether tokens are enforced (key "").
 TOKEN: ReadKind[bytes] = ReadKind("token", access.tokens, refreshable=False)
 ACCESS_CONTROL: ReadKind[str] = ReadKind("access control", access.enforcement)
 
-ALL = (CONFIGURATION, BY_NAME, REVISIONS, REVISION, APPLICATION, APPLICATIONS, CONFIGURATIONS_OF, TOKEN, ACCESS_CONTROL)
+ALL = (
+    *(CONFIGURATION, BY_NAME, REVISIONS, REVISION, APPLICATION, APPLICATIONS, CONFIGURATIONS_OF, SCHEMA),
+    *(TOKEN, ACCESS_CONTROL),
+)

@@ -12,6 +12,7 @@ def test_a_key_that_is_an_id_tells_the_tags_before_any_read_and_names_do_not():
     assert kinds.APPLICATION.tags_before_read("APP") == ("APP",)
     assert kinds.CONFIGURATIONS_OF.tags_before_read(ConfigurationsPage("APP", 10, None)) == ("APP",)
     assert kinds.BY_NAME.tags_before_read(ByName("app", "c")) is None
+    assert kinds.SCHEMA.tags_before_read("CFG") == ("CFG/schema",)
 
 
 def test_each_kind_is_one_object_with_a_name_of_its_own():

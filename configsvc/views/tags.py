@@ -1,8 +1,9 @@
 """What an answer depends on, named once. A tag is what a change notification says changed; the
 cache evicts, and the watches wake, by tag. The notifications are made by triggers (migrations 0003
-and 0004, 0005, 0007): 'a:<application id>' (its row changed), 'a:<application id>:seq' (only its
-seq moved), 'a:<application id>:new' and ':gone', 'c:<configuration id>:<application id>',
-'t:<token id>', 'x' (whether access control is enforced), and '*' (a table was truncated)."""
+and 0004, 0005, 0006, 0007): 'a:<application id>' (its row changed), 'a:<application id>:seq' (only
+its seq moved), 'a:<application id>:new' and ':gone', 'c:<configuration id>:<application id>',
+'s:<configuration id>' (its JSON Schema changed), 't:<token id>', 'x' (whether access control is
+enforced), and '*' (a table was truncated)."""
 
 # Which applications exist: a page of the list changes when one appears or goes (besides when one
 # it shows changes, which its own tag says).
@@ -29,6 +30,12 @@ def token(id: str) -> str:
     return f"token/{id}"
 
 
+def schema(configuration_id: str) -> str:
+    """A configuration's JSON Schema: apart from the configuration, so that setting one wakes
+    none of the configuration's watchers."""
+    return f"{configuration_id}/schema"
+
+
 def of_notification(payload: str) -> tuple[str, ...] | None:
     """The tags a notification changes; None for '*' or anything unknown (anything may have
     changed). A configuration's change moves its application's representation too (seq)."""
@@ -40,6 +47,8 @@ def of_notification(payload: str) -> tuple[str, ...] | None:
         if what in ("new", "gone"):
             return (application_id, application_row(application_id), APPLICATIONS, APPLICATION_NAMES)
         return (application_id, application_row(application_id), APPLICATION_NAMES)
+    if kind == "s" and rest:
+        return (schema(rest),)
     if kind == "c" and rest:
         configuration_id, _, application_id = rest.partition(":")
         return (configuration_id, application_id)

@@ -11,7 +11,13 @@ def test_each_notification_names_the_tags_it_changes():
     assert tags.of_notification("x") == ("access control",)
 
 
+def test_a_schema_change_names_the_schema_alone_so_the_configuration_s_watchers_sleep_on():
+    assert tags.of_notification("s:CFG") == ("CFG/schema",)
+    assert tags.resource("CFG") not in tags.of_notification("s:CFG")
+
+
 def test_a_truncate_or_an_unknown_notification_means_anything_may_have_changed():
     assert tags.of_notification("*") is None
     assert tags.of_notification("x:anything") is None
     assert tags.of_notification("a:") is None
+    assert tags.of_notification("s:") is None

@@ -9,13 +9,15 @@ import platform
 import signal
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
+from functools import partial
 
 from configsvc.embedded_postgres import embedded_postgres
 from scripts.benchmark import watch_scenario
 from scripts.benchmark.etcd import Etcd, require_etcd
 from scripts.benchmark.operating import metrics_cost, operating_lines, operating_section
-from scripts.benchmark.processes import worker_memory_mb
+from scripts.benchmark.processes import worker_cpu_seconds, worker_memory_mb
 from scripts.benchmark.report import format_table, summarise
+from scripts.benchmark.schema_cost import schema_cost, schema_lines, schema_section
 from scripts.benchmark.service import (
     BenchSettings,
     documents,
@@ -80,6 +82,7 @@ def main() -> int:
     results: dict[str, list[Measurement]] = {name: [] for name in [CEILING.name] + [s.name for s in peers + plan]}
     watch: tuple | None = None
     operating: dict[str, list[Measurement]] | None = None
+    schemas: dict[str, list[Measurement]] | None = None
     memory: list[list[float]] = []
     print(
         f"bench: {settings.rounds} rounds of {settings.seconds:g} s per run, wrk -t1 -c{settings.connections}, "
@@ -111,6 +114,15 @@ def main() -> int:
                     results[scenario.name].append(measure(scenario, f"r{round_number}", settings.seconds))
                 print(f"bench: round {round_number}/{settings.rounds} done", flush=True)
             memory.append(worker_memory_mb(server.pid))
+            if not settings.only or "schema" in settings.only:
+
+                def measure_cpu(scenario: Scenario, token: str, seconds: float) -> Measurement:
+                    cpu = partial(worker_cpu_seconds, server.pid)
+                    script = lua_script(scenario, token)
+                    return run_wrk(base, script, seconds=seconds, connections=settings.connections, cpu_seconds=cpu)
+
+                schemas = schema_section(measure_cpu, settings.configurations, settings.cost_rounds, settings.seconds)
+                print("\n".join(schema_lines(schemas)), flush=True)
             if not settings.only or "operating" in settings.only:
                 operating = operating_section(url, settings)
                 print("\n".join(operating_lines(operating)), flush=True)
@@ -126,6 +138,8 @@ def main() -> int:
     print()
     print(table)
     print(f"worker RSS (MB) at each round start and at the end: {memory}")
+    if schemas:
+        print("\n".join(schema_lines(schemas)))
     if operating:
         print("\n".join(operating_lines(operating)))
     if watch:
@@ -141,6 +155,8 @@ def main() -> int:
         "watch": watch_scenario.as_json(*watch) if watch else None,
         "operating": {name: [asdict(m) for m in runs] for name, runs in operating.items()} if operating else None,
         "operating_summary": asdict(metrics_cost(operating)) if operating else None,
+        "schema": {name: [asdict(m) for m in runs] for name, runs in schemas.items()} if schemas else None,
+        "schema_summary": asdict(schema_cost(schemas)) if schemas else None,
     }
     path = out_dir / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     path.write_text(json.dumps(report, indent=2))

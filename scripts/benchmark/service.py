@@ -14,6 +14,7 @@ from psycopg2.extensions import make_dsn
 
 from configsvc import migrations
 from configsvc.representations import CONFIGURATION_FIELDS, one
+from scripts.benchmark.schema_cost import LOAD_SCHEMAS, load_parameters
 from scripts.benchmark.workloads import LOAD_DATA, Scenario
 
 DATABASE = "configsvc_bench"
@@ -79,6 +80,7 @@ def prepare_database(server_url: str, settings: BenchSettings) -> str:
             cursor.execute(
                 LOAD_DATA, {"applications": settings.applications, "configurations": settings.configurations}
             )
+            cursor.execute(LOAD_SCHEMAS, load_parameters(settings.configurations))
     finally:
         conn.close()
     return url

@@ -153,6 +153,8 @@ def scenarios(applications: int, configurations: int) -> list[Scenario]:
             "PUT configuration",
             "request = function()\n"
             f"  local n = {config_n}\n"
+            # Every tenth configuration is guarded by a JSON Schema (schema_cost.py): not these PUTs'.
+            "  if n % 10 == 0 then n = n - 1 end\n"
             f"  return wrk.format('PUT', {config_path}, {{['Content-Type'] = 'application/json'}}, {put_body})\nend\n",
             "put",
             Target("etcd", 0.25, 60),

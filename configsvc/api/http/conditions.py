@@ -63,6 +63,15 @@ def expected_etags(if_match: str | None) -> list[str] | None:
     return [f'"{tag}"' for weak, tag in tags if not weak]
 
 
+def if_match_list(if_match: str | None) -> list[str] | None:
+    """If-Match for a resource that may not exist (a configuration's schema): None without the
+    header, `["*"]` for `*`, which holds only while there is a current representation."""
+    if if_match is None:
+        return None
+    expected = expected_etags(if_match)
+    return ["*"] if expected is None else expected
+
+
 def none_match(if_none_match: str | None, current_etag: str) -> bool:
     """Whether If-None-Match lists the current ETag (weak comparison: W/ is ignored), or is `*`."""
     if if_none_match is None:

@@ -3,7 +3,7 @@ import re
 import pytest
 from fastapi.exceptions import RequestValidationError
 
-from configsvc.api.http.conditions import ENTITY_TAG_LIST_PATTERN, expected_etags, none_match
+from configsvc.api.http.conditions import ENTITY_TAG_LIST_PATTERN, expected_etags, if_match_list, none_match
 
 
 @pytest.mark.parametrize(
@@ -22,6 +22,11 @@ from configsvc.api.http.conditions import ENTITY_TAG_LIST_PATTERN, expected_etag
 )
 def test_if_match_becomes_the_etags_a_write_may_replace(header, expected):
     assert expected_etags(header) == expected
+
+
+@pytest.mark.parametrize(("header", "expected"), [(None, None), ("*", ["*"]), ('"3"', ['"3"']), ('W/"3"', [])])
+def test_if_match_for_what_may_not_exist_keeps_star_apart_from_no_header(header, expected):
+    assert if_match_list(header) == expected
 
 
 @pytest.mark.parametrize("header", ["3", '"3', '"3",,"4"', "W/3", ""])

@@ -19,6 +19,8 @@ from configsvc.errors import (
     Forbidden,
     IdempotencyKeyReused,
     InvalidChange,
+    InvalidContent,
+    InvalidSchema,
     InvalidValue,
     NotFound,
     PreconditionFailed,
@@ -37,6 +39,8 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     UnknownReference: (422, "unknown-reference"),
     InvalidChange: (422, "invalid-change"),
     InvalidValue: (422, "invalid-value"),
+    InvalidContent: (422, "schema-violation"),
+    InvalidSchema: (422, "invalid-schema"),
     IdempotencyKeyReused: (422, "idempotency-key-reused"),
     PreconditionFailed: (412, "precondition-failed"),
     ServiceUnavailable: (503, "service-unavailable"),
@@ -65,7 +69,11 @@ class Problem(BaseModel):
         description="A URI identifying this occurrence: `urn:configsvc:request:` followed by the response's "
         "X-Request-ID (the one the request sent, when well-formed)."
     )
-    errors: list[FieldError] | None = Field(default=None, description="Present on 422: one entry per bad field.")
+    errors: list[FieldError] | None = Field(
+        default=None,
+        description="Present on 422: one entry per bad field, or per value a configuration's JSON Schema refuses "
+        "(up to 50; `type` is `schema.<keyword>`).",
+    )
     current_version: int | None = Field(default=None, description="Present on 412: the version that is current.")
     current_etag: str | None = Field(default=None, description="Present on 412: the ETag that is current.")
 
@@ -141,6 +149,8 @@ async def domain_error_handler(request: Request, error: Exception) -> Response:
 def domain_error_response(scope: Scope, error: DomainError) -> Response:
     status, slug = _domain_status(error)
     errors = [{"loc": location(error.field), "msg": error.message, "type": slug}] if status == 422 else None
+    if isinstance(error, InvalidContent):
+        errors = error.errors
     headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
     if isinstance(error, Unauthenticated):
         headers = {"WWW-Authenticate": INVALID_TOKEN_CHALLENGE if error.token_sent else CHALLENGE}

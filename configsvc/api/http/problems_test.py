@@ -6,6 +6,8 @@ from configsvc.errors import (
     ConstraintViolated,
     DatabaseUnavailable,
     InvalidChange,
+    InvalidContent,
+    InvalidSchema,
     NotFound,
     PoolExhausted,
     UnknownReference,
@@ -56,6 +58,20 @@ async def test_domain_errors_map_to_problem_details(error, status):
         assert body["errors"] == [
             {"loc": ["body", "application_id"], "msg": error.message, "type": body["errors"][0]["type"]}
         ]
+
+
+@pytest.mark.parametrize(("error", "slug"), [(InvalidContent, "schema-violation"), (InvalidSchema, "invalid-schema")])
+async def test_schema_refusals_are_422s_listing_every_violation(error, slug):
+    violations = [
+        {"loc": ["body", "config", "db", "port"], "msg": "must be of type integer", "type": "schema.type"},
+        {"loc": ["body", "config", "db", "host"], "msg": "is required", "type": "schema.required"},
+    ]
+    async with await raising_client(error("refused", violations)) as client:
+        response = await client.get("/test/raise")
+
+    assert response.status_code == 422
+    assert response.json()["type"] == f"urn:configsvc:problem:{slug}"
+    assert response.json()["errors"] == violations
 
 
 def test_a_named_field_is_located_in_the_body_or_among_the_headers():

@@ -10,7 +10,7 @@ from configsvc import request_ids
 from configsvc.api.http.problems import Problem
 from configsvc.api.openapi.headers import REQUEST_ID_HEADER
 from configsvc.api.openapi.responses import problem_responses
-from configsvc.fields import CONFIG_COMPONENTS, CONFIG_MARKER, CONFIG_REF
+from configsvc.fields import CONFIG_COMPONENTS, CONFIG_MARKER, CONFIG_REF, SCHEMA_MARKER, SCHEMA_REF
 
 BEARER = "bearer"
 BEARER_SCHEME = {
@@ -50,10 +50,13 @@ def openapi(app: FastAPI) -> dict[str, Any]:
 
 
 def _shared_config(node: Any) -> Any:
-    """Every schema marked as a config becomes a reference to the one Config component."""
+    """Every schema marked as a config (a JSON Schema) becomes a reference to the one Config
+    (JsonSchema) component."""
     if isinstance(node, dict):
         if node.get(CONFIG_MARKER):
             return dict(CONFIG_REF)
+        if node.get(SCHEMA_MARKER):
+            return dict(SCHEMA_REF)
         return {key: _shared_config(value) for key, value in node.items()}
     if isinstance(node, list):
         return [_shared_config(item) for item in node]

@@ -40,6 +40,7 @@ router = APIRouter(prefix="/configurations", tags=["configurations"])
 ConfigurationId = Annotated[UlidPath, Path(description="The configuration's ULID (either case).")]
 Version = Annotated[int, Path(ge=1, le=2_147_483_647, description="A version of the configuration.")]
 READ_RESPONSES = WATCHED_RESPONSES | problem_responses(404, 422)
+SCHEMA = ["body", "schema"]
 
 
 @router.post(
@@ -57,9 +58,13 @@ async def create_configuration(
     request: Request,
     idempotency_key: IdempotencyKey,
 ) -> Response:
-    """Create a configuration (version 1) in an application; its URL is in the Location header."""
+    """Create a configuration (version 1) in an application; its URL is in the Location header. With
+    `schema`, it is born guarded: config must satisfy it (a 422 lists why not), and so must every
+    later write."""
     unknown = UnknownReference(UNKNOWN_APPLICATION, field="application_id")
     may_write(auth.principal, body.application_id, absent=unknown)
+    # Compiled before any connection is taken: a refused schema costs the database nothing.
+    schema = None if body.json_schema is None else (body.json_schema, uow.schemas.compile(body.json_schema, loc=SCHEMA))
 
     async def create() -> Response:
         id = str(ULID())
@@ -69,6 +74,7 @@ async def create_configuration(
             name=body.name,
             comments=body.comments,
             config=body.config,
+            schema=schema,
         )
         location = request.url_for("get_configuration", configuration_id=id).path
         return representation_response(configuration, status_code=status.HTTP_201_CREATED, location=location)
@@ -210,6 +216,12 @@ async def restore_revision(
     await may_write_configuration(request, auth, configuration_id)
     configuration = await uow.configurations.restore(configuration_id, version, expected_etags=expected_etags(if_match))
     return representation_response(configuration)
+
+
+async def may_read_configuration(request: Request, auth: Authentication, configuration_id: str) -> None:
+    """404 for a configuration the token may not read (a proven read: access control only)."""
+    if not auth.principal.read_all:
+        await read_as(auth.principal, reader(request), kinds.CONFIGURATION, configuration_id)
 
 
 async def may_write_configuration(request: Request, auth: Authentication, configuration_id: str) -> None:

@@ -22,4 +22,7 @@ def test_every_write_route_says_what_it_is_counted_as_and_no_read_does():
         "configuration",
         "restore",
     )
+    assert writes["PUT /api/v1/configurations/{configuration_id}/schema"] == ("schema", "replace")
+    assert writes["DELETE /api/v1/configurations/{configuration_id}/schema"] == ("schema", "delete")
     assert writes["GET /api/v1/configurations/{configuration_id}"] is None
+    assert writes["POST /api/v1/configurations/{configuration_id}/validate"] is None  # nothing is stored
