@@ -1,8 +1,12 @@
-"""Property-based fuzzing of the API against its own OpenAPI description (schemathesis, in-process).
+"""Property-based fuzzing of the API against its own OpenAPI description (schemathesis, in-process),
+twice: open (no token, as a fresh service is), and with access control enforced and an admin token
+sent with every request.
 
 `make test` runs a small, fixed-seed sample; `make fuzz` runs more examples (FUZZ_EXAMPLES).
 """
 
+import argparse
+import asyncio
 import os
 import re
 from collections.abc import Iterator
@@ -26,6 +30,7 @@ from schemathesis.specs.openapi.checks import (
 
 from configsvc.main import create_app
 from conftest import create_database, drop_database
+from scripts import tokens
 from test.client import settings_for
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
@@ -105,8 +110,23 @@ def fuzz_database_url(server_url: str, template_database: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def api_schema(fuzz_database_url: str):
-    app = create_app(settings_for(fuzz_database_url, max_body_bytes=64 * 1024))
+def enforced_database_url(server_url: str, template_database: str) -> Iterator[str]:
+    name = create_database(server_url, template=template_database)
+    yield make_dsn(server_url, dbname=name)
+    drop_database(server_url, name)
+
+
+@pytest.fixture(scope="module")
+def admin_token(enforced_database_url: str) -> str:
+    """An admin token, made as the operator makes the first one (which turns enforcement on)."""
+    args = argparse.Namespace(command="create", name="fuzz", scope=["admin"], expires_in=None)
+    secret = asyncio.run(tokens.run(enforced_database_url, args))
+    assert secret is not None
+    return secret
+
+
+def fuzzed(database_url: str):
+    app = create_app(settings_for(database_url, max_body_bytes=64 * 1024))
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     schema.config.generation.update(
         modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], max_examples=FUZZ_EXAMPLES, deterministic=True
@@ -114,7 +134,18 @@ def api_schema(fuzz_database_url: str):
     return schema
 
 
+@pytest.fixture(scope="module")
+def api_schema(fuzz_database_url: str):
+    return fuzzed(fuzz_database_url)
+
+
+@pytest.fixture(scope="module")
+def enforced_api_schema(enforced_database_url: str, admin_token: str):
+    return fuzzed(enforced_database_url)
+
+
 schema = schemathesis.pytest.from_fixture("api_schema")
+enforced_schema = schemathesis.pytest.from_fixture("enforced_api_schema")
 
 
 @schema.parametrize()
@@ -128,3 +159,17 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 )
 def test_api_conforms_to_its_openapi_description(case):
     case.call_and_validate(checks=CHECKS)
+
+
+@enforced_schema.parametrize()
+@hypothesis.seed(FUZZ_SEED)
+@hypothesis.settings(
+    max_examples=FUZZ_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(hypothesis.HealthCheck),
+)
+def test_api_conforms_to_its_openapi_description_with_a_token(case, admin_token):
+    response = case.call_and_validate(checks=CHECKS, headers={"Authorization": f"Bearer {admin_token}"})
+    assert response.status_code not in (401, 403), response.text  # the token opens every operation

@@ -21,6 +21,8 @@ async def client():
         ("PUT", "/api/v1/configurations", "POST, OPTIONS"),
         ("PUT", "/api/v1/configurations/by-name", "GET, HEAD, OPTIONS"),
         ("DELETE", "/api/v1/configurations/by-name", "GET, HEAD, OPTIONS"),
+        ("DELETE", "/api/v1/tokens/current", "GET, HEAD, OPTIONS"),  # not a revocation of a token "current"
+        ("PATCH", "/api/v1/configurations/01JD8X7Q5V9T0M3K2R6W4Y1Z8N/schema", "GET, HEAD, PUT, DELETE, OPTIONS"),
         ("GET", "/api/v1/configurations/01JD8X7Q5V9T0M3K2R6W4Y1Z8N/revisions/1/restore", "POST, OPTIONS"),
         ("POST", "/healthz", "GET, HEAD, OPTIONS"),
     ],

@@ -13,6 +13,7 @@ from configsvc.access.secrets import digest, new_secret
 from configsvc.api.deps import AuthenticationDep, UowDep, services
 from configsvc.api.http import query
 from configsvc.api.http.auth import AUTHORIZATION, bearer_digest, valid
+from configsvc.api.http.methods import refuse_other_methods
 from configsvc.api.http.query import QueryModel
 from configsvc.api.http.responses import JSON, page_response, representation_response
 from configsvc.api.openapi.parameters import query_parameters
@@ -96,6 +97,9 @@ async def get_current_token(*, request: Request) -> CurrentToken:
     assert principal.token_id is not None
     assert principal.name is not None
     return CurrentToken(id=principal.token_id, name=principal.name, scopes=list(principal.scopes))
+
+
+refuse_other_methods(router, "/current", allowed={"GET"})
 
 
 @router.get("/{token_id}", response_model=Token, responses=ADMIN_RESPONSES | problem_responses(404, 422))
