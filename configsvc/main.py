@@ -47,7 +47,7 @@ def create_database(settings: Settings) -> Database:
 def create_reader(settings: Settings, database: Database) -> Reader:
     """The read side: with a database URL, a listener and a loop read connection of its own."""
     if not settings.database_url:  # a test's fake database: reads from it, nothing from memory
-        return Reader(database, cache_bytes=settings.read_cache_bytes)
+        return Reader(database, cache_bytes=settings.read_cache_bytes, refresh=settings.read_refresh)
     executor = database.executor
 
     async def run_blocking(work: Callable[[], Any]) -> Any:
@@ -57,6 +57,7 @@ def create_reader(settings: Settings, database: Database) -> Reader:
     return Reader(
         database,
         cache_bytes=settings.read_cache_bytes,
+        refresh=settings.read_refresh,
         listener=Listener(settings.database_url, run_blocking=run_blocking, **timeouts),
         loop_reads=LoopReads(settings.database_url, run_blocking=run_blocking, **timeouts),
     )

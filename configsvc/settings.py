@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     headers_timeout_seconds: float = Field(default=30.0, gt=0, le=3600, allow_inf_nan=False)
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     read_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    read_refresh: bool = True
     watch_max_seconds: int = Field(default=50, ge=0, le=3600)
     watch_max_held: int = Field(default=10_000, ge=0)
     metrics_enabled: bool = True

@@ -33,13 +33,15 @@ Subscriber = Callable[[tuple[str, ...] | None], None]
 
 class Reader:
     """Reads through `listener` (None: nothing is served from memory) and, when it is free, the
-    `loop_reads` connection (else the pool)."""
+    `loop_reads` connection (else the pool); with `refresh`, reads again at once what a change made
+    stale while it was in use (else only evicts it)."""
 
     def __init__(
         self,
         database: Database,
         *,
         cache_bytes: int,
+        refresh: bool = True,
         listener: Listener | None = None,
         loop_reads: LoopReads | None = None,
     ) -> None:
@@ -47,6 +49,7 @@ class Reader:
         self.cache = ReadCache(cache_bytes)
         self.hits = 0
         self.misses = 0
+        self.refresh = refresh
         self.refreshes = 0  # entries read again after a change because they were in use
         self._refreshing: set[asyncio.Future[Answer]] = set()
         self.listener = listener
@@ -179,7 +182,7 @@ class Reader:
 
     def _refresh(self, kind: ReadKind[Any], key: Hashable) -> None:
         """Read it again, through its batch: kept only if nothing changed meanwhile (cache.py)."""
-        if not kind.refreshable:
+        if not (self.refresh and kind.refreshable):
             return
         self.refreshes += 1
         task = asyncio.ensure_future(self._batches[kind].load(key))

@@ -309,6 +309,22 @@ async def test_a_changed_entry_in_use_is_read_again_so_the_next_read_is_a_hit(da
         await reader.stop()
 
 
+async def test_without_refresh_a_change_only_evicts(database, database_url):
+    reader = await listening(create_reader(settings_for(database_url, read_refresh=False), database))
+    try:
+        _, config_id = await create_configuration(database)
+        await reader.listener.synced()
+        await reader.value(kinds.CONFIGURATION, config_id)
+        await reader.value(kinds.CONFIGURATION, config_id)
+
+        sql(database_url, "UPDATE configurations SET version = 2 WHERE id = %s", (config_id,))
+        await reader.listener.synced()
+
+        assert (reader.refreshes, reader.peek(kinds.CONFIGURATION, config_id)) == (0, None)
+    finally:
+        await reader.stop()
+
+
 async def test_a_refresh_racing_a_second_write_never_serves_the_first(database, database_url):
     """The refresh after write 1 has read its snapshot (version 2) when write 2 commits and is heard:
     what it found is stale before it is stored, so it is not kept, and the next read says version 3."""

@@ -7,6 +7,7 @@ import json
 import os
 import platform
 import signal
+import statistics
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from functools import partial
@@ -26,6 +27,8 @@ from scripts.benchmark.service import (
     warm_up_seconds,
 )
 from scripts.benchmark.tools import Measurement, require_wrk, run_wrk
+from scripts.benchmark.trust_cost import Measured, trust_lines, trust_section
+from scripts.benchmark.trust_cost import as_json as trust_json
 from scripts.benchmark.workloads import CEILING, Scenario, etcd_put, etcd_range, lua_script, scenarios
 from scripts.ports import free_port
 
@@ -69,6 +72,18 @@ def watch_section(url: str, settings: BenchSettings, port: int, server_pid: int)
     return report, puts, one
 
 
+def by_name_against_by_id(results: dict[str, list[Measurement]]) -> str | None:
+    """GET by name against GET by id, per round (the two ran in the same rounds), medians."""
+    by_id, by_name = results.get("get_configuration"), results.get("get_configuration_by_name")
+    if not by_id or not by_name:
+        return None
+    throughput = statistics.median(
+        n.requests_per_second / i.requests_per_second for i, n in zip(by_id, by_name, strict=True)
+    )
+    p99 = statistics.median(n.p99_ms / i.p99_ms for i, n in zip(by_id, by_name, strict=True))
+    return f"GET by name against by id, per round, medians: throughput {throughput:.2f}x, p99 {p99:.2f}x"
+
+
 def main() -> int:
     settings = BenchSettings.from_environment()
     require_wrk()
@@ -83,6 +98,7 @@ def main() -> int:
     watch: tuple | None = None
     operating: dict[str, list[Measurement]] | None = None
     schemas: dict[str, list[Measurement]] | None = None
+    trust: Measured | None = None
     memory: list[list[float]] = []
     print(
         f"bench: {settings.rounds} rounds of {settings.seconds:g} s per run, wrk -t1 -c{settings.connections}, "
@@ -123,6 +139,9 @@ def main() -> int:
 
                 schemas = schema_section(measure_cpu, settings.configurations, settings.cost_rounds, settings.seconds)
                 print("\n".join(schema_lines(schemas)), flush=True)
+            if not settings.only or "trust" in settings.only:
+                trust = trust_section(url, settings)
+                print("\n".join(trust_lines(trust)), flush=True)
             if not settings.only or "operating" in settings.only:
                 operating = operating_section(url, settings)
                 print("\n".join(operating_lines(operating)), flush=True)
@@ -137,9 +156,14 @@ def main() -> int:
     table = format_table(rows)
     print()
     print(table)
+    by_name_line = by_name_against_by_id(results)
+    if by_name_line:
+        print(by_name_line)
     print(f"worker RSS (MB) at each round start and at the end: {memory}")
     if schemas:
         print("\n".join(schema_lines(schemas)))
+    if trust:
+        print("\n".join(trust_lines(trust)))
     if operating:
         print("\n".join(operating_lines(operating)))
     if watch:
@@ -157,6 +181,7 @@ def main() -> int:
         "operating_summary": asdict(metrics_cost(operating)) if operating else None,
         "schema": {name: [asdict(m) for m in runs] for name, runs in schemas.items()} if schemas else None,
         "schema_summary": asdict(schema_cost(schemas)) if schemas else None,
+        "trust": trust_json(trust) if trust else None,
     }
     path = out_dir / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     path.write_text(json.dumps(report, indent=2))

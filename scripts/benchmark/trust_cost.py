@@ -1,0 +1,238 @@
+"""What trust costs, in the same run: access control and refreshing, each measured as operating.py
+measures the metrics (two fresh services of each variant, an A/A control; interleaved round by
+round, the order rotated, half the rounds after a restart in the reverse order; workers' CPU per
+request beside throughput):
+
+* GET configuration with access control enforced (AUTH_REQUIRED=true and a `read:*` token sent with
+  every request) against off (no token): what authenticating a cached read costs;
+* PUT configuration with READ_REFRESH on against off, each PUT run right after a GET run over the
+  same data set on the same service, so that what the PUTs change is in use and is read again.
+
+The token is stored by SQL, as the operator's command stores it but without turning enforcement
+on for the database: the services that are off stay open."""
+
+import signal
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+import psycopg2
+from ulid import ULID
+
+from configsvc.access.secrets import digest, new_secret
+from scripts.benchmark.paired_rounds import median_change, median_spread, round_means
+from scripts.benchmark.processes import worker_cpu_seconds
+from scripts.benchmark.service import BenchSettings, start_service, warm_up_seconds
+from scripts.benchmark.tools import Measurement, run_wrk
+from scripts.benchmark.workloads import Scenario, lua_script, scenarios
+from scripts.ports import free_port
+
+INSERT_TOKEN = "INSERT INTO tokens (id, name, secret_sha256, scopes) VALUES (%s, 'bench reader', %s, '{read:*}')"
+
+
+@dataclass(frozen=True)
+class Variant:
+    environment: dict[str, str]
+    scenario: Scenario
+    before: Scenario | None = None  # run (not recorded) on the same service before each measured run
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """`changed` against `reference`: two services each (A, B), all of them `Variant`s."""
+
+    title: str
+    changed: str
+    reference: str
+    variants: dict[str, Variant]
+
+    def services(self, label: str) -> tuple[str, str]:
+        return (f"{label} A", f"{label} B")
+
+
+def with_token(scenario: Scenario, secret: str) -> Scenario:
+    """The scenario, sending the token with every request (wrk.format uses wrk.headers when a request
+    names no headers of its own, as GETs do)."""
+    lua = f'wrk.headers["Authorization"] = "Bearer {secret}"\n' + scenario.lua
+    return Scenario(scenario.name, f"{scenario.title} with a token", lua, scenario.peer)
+
+
+def store_token(url: str) -> str:
+    secret = new_secret()
+    conn = psycopg2.connect(url)
+    try:
+        with conn, conn.cursor() as cursor:
+            cursor.execute(INSERT_TOKEN, (str(ULID()), digest(secret)))
+    finally:
+        conn.close()
+    return secret
+
+
+def comparisons(url: str, settings: BenchSettings) -> list[Comparison]:
+    by_name = {s.name: s for s in scenarios(settings.applications, settings.configurations)}
+    get, put = by_name["get_configuration"], by_name["put_configuration"]
+    get_with_token = with_token(get, store_token(url))
+    enforced, off = "access control enforced", "access control off"
+    refresh_on, refresh_off = "refresh on (as served)", "refresh off"
+
+    def pairs(changed: str, changed_variant: Variant, reference: str, reference_variant: Variant) -> dict:
+        # Started in this order (then reversed): the two kinds alternate.
+        return {
+            f"{changed} A": changed_variant,
+            f"{reference} A": reference_variant,
+            f"{changed} B": changed_variant,
+            f"{reference} B": reference_variant,
+        }
+
+    return [
+        Comparison(
+            "access control: GET configuration, enforced with a token against off",
+            enforced,
+            off,
+            pairs(enforced, Variant({"AUTH_REQUIRED": "true"}, get_with_token), off, Variant({}, get)),
+        ),
+        Comparison(
+            "refresh: PUT configuration right after a GET run over the same data, refresh on against off",
+            refresh_on,
+            refresh_off,
+            pairs(
+                refresh_on,
+                Variant({"READ_REFRESH": "true"}, put, before=get),
+                refresh_off,
+                Variant({"READ_REFRESH": "false"}, put, before=get),
+            ),
+        ),
+    ]
+
+
+Measured = list[tuple[Comparison, dict[str, list[Measurement]]]]
+
+
+def trust_section(
+    url: str, settings: BenchSettings, *, planned: Callable[[str, BenchSettings], list[Comparison]] = comparisons
+) -> Measured:
+    """Each comparison's services, `settings.cost_rounds` rounds over two starts in opposite orders."""
+    results: Measured = []
+    for comparison in planned(url, settings):
+        measured: dict[str, list[Measurement]] = {name: [] for name in comparison.variants}
+        first_half = (settings.cost_rounds + 1) // 2
+        order = list(comparison.variants)
+        for started_order, rounds in ((order, first_half), (order[::-1], settings.cost_rounds - first_half)):
+            if rounds:
+                _measure(url, settings, comparison.variants, started_order, rounds, measured)
+        results.append((comparison, measured))
+    return results
+
+
+def _measure(
+    url: str,
+    settings: BenchSettings,
+    variants: dict[str, Variant],
+    order: list[str],
+    rounds: int,
+    results: dict[str, list[Measurement]],
+) -> None:
+    ports = {name: free_port() for name in order}
+    started = {
+        name: start_service(url, settings, ports[name], quiet=True, **variants[name].environment) for name in order
+    }
+    try:
+        for name in order:
+            variant = variants[name]
+            warm = variant.before or variant.scenario
+            target = f"http://127.0.0.1:{ports[name]}"
+            run_wrk(
+                target,
+                lua_script(warm, "warm-up"),
+                seconds=warm_up_seconds(warm, settings),
+                connections=settings.connections,
+            )
+        for round_number in range(rounds):
+            shift = round_number % len(order)
+            for name in order[shift:] + order[:shift]:
+                variant = variants[name]
+                target = f"http://127.0.0.1:{ports[name]}"
+                token = f"trust-{name}-{len(results[name])}".replace(" ", "-")
+                if variant.before is not None:
+                    before = lua_script(variant.before, token + "-before")
+                    run_wrk(target, before, seconds=settings.seconds, connections=settings.connections)
+                cpu = partial(worker_cpu_seconds, started[name].pid)
+                results[name].append(
+                    run_wrk(
+                        target,
+                        lua_script(variant.scenario, token),
+                        seconds=settings.seconds,
+                        connections=settings.connections,
+                        cpu_seconds=cpu,
+                    )
+                )
+    finally:
+        for server in started.values():
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=60)
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Changed A+B against reference A+B, per round, the median over rounds; beside it the A/A noise."""
+
+    rounds: int
+    throughput: float
+    cpu_per_request: float
+    p99_changed_ms: float
+    p99_reference_ms: float
+    throughput_noise_changed: float
+    throughput_noise_reference: float
+
+
+def cost(results: dict[str, list[Measurement]], changed: tuple[str, str], reference: tuple[str, str]) -> Cost:
+    def change(field: str) -> float:
+        return median_change(round_means(results, changed, field), round_means(results, reference, field))
+
+    def noise(pair: tuple[str, str]) -> float:
+        a, b = (round_means(results, [name], "requests_per_second") for name in pair)
+        return median_spread(a, b)
+
+    def p99(pair: tuple[str, str]) -> float:
+        return statistics.median(m.p99_ms for name in pair for m in results[name])
+
+    return Cost(
+        rounds=len(results[reference[0]]),
+        throughput=change("requests_per_second"),
+        cpu_per_request=change("worker_cpu_us"),
+        p99_changed_ms=p99(changed),
+        p99_reference_ms=p99(reference),
+        throughput_noise_changed=noise(changed),
+        throughput_noise_reference=noise(reference),
+    )
+
+
+def trust_lines(results: Measured) -> list[str]:
+    lines = []
+    for comparison, measured in results:
+        for name, runs in measured.items():
+            rps = statistics.median(m.requests_per_second for m in runs)
+            cpu = statistics.median(m.worker_cpu_us or 0.0 for m in runs)
+            p99 = statistics.median(m.p99_ms for m in runs)
+            lines.append(f"trust: {name}: {rps:,.0f} req/s, workers' CPU {cpu:.0f} us per request, p99 {p99:.1f} ms")
+        found = cost(measured, comparison.services(comparison.changed), comparison.services(comparison.reference))
+        lines.append(
+            f"trust: {comparison.title}, median of {found.rounds} rounds: throughput {found.throughput:+.1%}, "
+            f"workers' CPU per request {found.cpu_per_request:+.1%}, p99 {found.p99_changed_ms:.1f} ms against "
+            f"{found.p99_reference_ms:.1f} ms; A/A: identical services differed by a median "
+            f"{found.throughput_noise_changed:.1%} and {found.throughput_noise_reference:.1%} per round"
+        )
+    return lines
+
+
+def as_json(results: Measured) -> dict:
+    return {
+        comparison.title: {
+            "runs": {name: [vars(m) for m in runs] for name, runs in measured.items()},
+            "cost": vars(
+                cost(measured, comparison.services(comparison.changed), comparison.services(comparison.reference))
+            ),
+        }
+        for comparison, measured in results
+    }
