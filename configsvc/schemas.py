@@ -2,9 +2,9 @@
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
-from configsvc.fields import Comments, ConfigObject, ConfigValue, Name, SchemaObject, Timestamp, UlidId
+from configsvc.fields import Comments, ConfigObject, ConfigValue, Name, SchemaObject, Timestamp, UlidId, check_text
 
 
 class RequestModel(BaseModel):
@@ -116,7 +116,9 @@ SCOPES_DESCRIPTION = (
 )
 
 
-Scope = Annotated[str, Field(pattern=r"^(admin|metrics|(read|write):[\s\S]{1,256})$")]
+# No NUL characters in the application's name or id (PostgreSQL text cannot store one): said in the
+# pattern, so generated data and clients know it, and checked as every text is.
+Scope = Annotated[str, Field(pattern=r"^(admin|metrics|(read|write):[^\u0000]{1,256})$"), AfterValidator(check_text)]
 
 
 def _rfc3339_text(value: object) -> object:
@@ -155,7 +157,7 @@ class CurrentToken(ResponseModel):
 
 
 class AuditResource(ResponseModel):
-    kind: str = Field(description="`application`, `configuration`, `schema` or `token`.")
+    kind: str = Field(description="`application`, `configuration` (its schema's changes too) or `token`.")
     id: UlidId
 
 
