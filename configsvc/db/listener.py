@@ -19,7 +19,7 @@ from psycopg2.extensions import POLL_OK, POLL_WRITE
 
 from configsvc.db import deadline
 from configsvc.db.async_connection import AsyncConnection, Backoff, RunBlocking
-from configsvc.db.sync_point import SyncPoint
+from configsvc.db.sync_point import MARKERS_CHANNEL, SyncPoint
 from configsvc.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
@@ -138,8 +138,8 @@ class Listener:
         marker_channel = f"configsvc_sync_{uuid.uuid4().hex}"
         # A channel name cannot be a bound parameter. The markers' commits need not wait for a disk
         # or a standby: they carry no data.
-        listen = sql.SQL("LISTEN {}; LISTEN {}; SET synchronous_commit = off").format(
-            sql.Identifier(CHANNEL), sql.Identifier(marker_channel)
+        listen = sql.SQL("LISTEN {}; LISTEN {}; LISTEN {}; SET synchronous_commit = off").format(
+            sql.Identifier(CHANNEL), sql.Identifier(marker_channel), sql.Identifier(MARKERS_CHANNEL)
         )
         async with asyncio.timeout(self._timeout):
             await conn.execute(listen)
@@ -194,6 +194,10 @@ class Listener:
         for notification in conn.take_notifications():
             if self.sync is not None and notification.channel == self.sync.marker_channel:
                 self.sync.heard(notification.payload)
+                continue
+            if notification.channel == MARKERS_CHANNEL:
+                if self.sync is not None:
+                    self.sync.announced(notification.payload)
                 continue
             for on_notification, on_reset in self._subscribers:
                 try:

@@ -120,6 +120,27 @@ async def test_while_nothing_commits_a_sync_is_a_plain_round_trip_and_a_commit_b
         await listener.stop()
 
 
+async def test_two_listeners_syncing_on_a_quiet_database_do_not_keep_sending_markers(database_url):
+    """Each marker is a commit the other listener sees: unless markers are known as such, two
+    processes would answer each other's markers with markers for ever, with nothing written."""
+    first = await started(database_url, Recording())
+    second = await started(database_url, Recording())
+    try:
+        for _ in range(3):
+            await first.synced()
+            await second.synced()
+        assert first.sync is not None
+        assert second.sync is not None
+        before = first.sync.markers + second.sync.markers
+        for _ in range(100):
+            await first.synced()
+            await second.synced()
+        assert first.sync.markers + second.sync.markers - before <= 5
+    finally:
+        await first.stop()
+        await second.stop()
+
+
 async def test_a_lost_connection_resets_and_listens_again_by_itself(database_url):
     recording = Recording()
     listener = await started(database_url, recording)

@@ -17,17 +17,34 @@ its notifications before it became visible, so ahead of the marker. Our own comm
 read the queue up to the marker and deliver it in order, and the marker comes back: everything ahead
 of it has then been heard. A NOTIFY costs a transaction id and wakes every listening backend, so
 while nothing commits a plain round trip does: it returns the snapshot it ran under, and if no
-transaction completed since the last marker's (apart from the marker itself), nothing became
-visible that the marker did not cover.
+transaction completed since the last marker's (apart from markers), nothing became visible that the
+marker did not cover.
+
+A marker is a transaction too, and with two processes each would see the other's markers complete
+and send one of its own, for ever, even with nothing written (measured: about 3,400 transactions a
+second under a read-only load on two workers). So every marker also announces its transaction id on
+MARKERS_CHANNEL, which every listener hears: a completed transaction that is a marker, ours or
+another process's, changed no data, and is not a reason for a marker. One not yet heard of is, as
+any other transaction is.
 """
 
 import asyncio
+import contextlib
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 SNAPSHOT = "SELECT pg_current_snapshot()::text"
+# Where every marker announces its transaction id; every listener hears it.
+MARKERS_CHANNEL = "configsvc_sync_markers"
 # The marker's snapshot is the statement's, taken before it runs; pg_notify queues it at commit.
-MARKER = "SELECT pg_notify(%s, %s), pg_current_snapshot()::text, pg_current_xact_id()::text"
+MARKER = (
+    "SELECT pg_notify(%s, %s), pg_notify('" + MARKERS_CHANNEL + "', pg_current_xact_id()::text),"
+    " pg_current_snapshot()::text, pg_current_xact_id()::text"
+)
+# Markers' ids kept: enough for every process's markers between two of ours; past it, forget them
+# all (the next round trip then sends a marker, which is never wrong).
+MAX_KNOWN_MARKERS = 100_000
 
 
 class Snapshot:
@@ -41,15 +58,15 @@ class Snapshot:
         self.xmax = int(xmax)
         self.running = frozenset(int(xid) for xid in running.split(",") if xid)
 
-    def shows_nothing_new_since(self, proven: "Snapshot", marker_xid: int) -> bool:
-        """Whether no transaction but the marker's completed between `proven` and this snapshot: then
+    def shows_nothing_new_since(self, proven: "Snapshot", markers: AbstractSet[int]) -> bool:
+        """Whether no transaction but `markers` completed between `proven` and this snapshot: then
         what is visible in this one was visible in `proven` (aborts count as completions)."""
-        if not proven.running <= self.running:
+        if not all(xid in self.running or xid in markers for xid in proven.running):
             return False  # one that was running has completed
         started = self.xmax - proven.xmax  # transactions begun since (ids are never reused)
-        if started > len(self.running) + 1:
-            return False  # more than can all still be running, besides the marker
-        return all(xid in self.running or xid == marker_xid for xid in range(proven.xmax, self.xmax))
+        if started > len(self.running) + len(markers):
+            return False  # more than can all still be running, besides the markers
+        return all(xid in self.running or xid in markers for xid in range(proven.xmax, self.xmax))
 
 
 class SyncPoint:
@@ -69,7 +86,8 @@ class SyncPoint:
         self._marker_sent: str | None = None
         self._marker_heard: str | None = None
         self._awaiting: tuple[Snapshot, int] | None = None  # a marker's snapshot until the marker is heard
-        self._proven: tuple[Snapshot, int] | None = None  # the last marker's snapshot and transaction id
+        self._proven: Snapshot | None = None  # the last marker's snapshot
+        self._markers: set[int] = set()  # transaction ids of markers (ours, and those announced)
         self._commits_seen = True  # the last round trip found commits: the next one sends a marker at once
 
     @property
@@ -90,20 +108,30 @@ class SyncPoint:
         if self._step == "snapshot":
             snapshot = Snapshot(row[0])
             self._step = None
-            self._commits_seen = self._proven is None or not snapshot.shows_nothing_new_since(*self._proven)
+            self._commits_seen = self._proven is None or not snapshot.shows_nothing_new_since(
+                self._proven, self._markers
+            )
             if self._commits_seen:
                 self._send_marker()  # something committed since the last marker: prove it was heard
             else:
                 self._done()
         elif self._step == "marker":
-            _, text, xid = row
+            _, _, text, xid = row
             self._awaiting = (Snapshot(text), int(xid))
+            self.announced(xid)
             self._step = "marker heard"
             self._prove()
 
     def heard(self, payload: str) -> None:
         self._marker_heard = payload
         self._prove()
+
+    def announced(self, payload: str) -> None:
+        """A marker's transaction id, heard on MARKERS_CHANNEL (another process's, or ours)."""
+        if len(self._markers) >= MAX_KNOWN_MARKERS:
+            self._markers.clear()
+        with contextlib.suppress(ValueError):  # not a marker's
+            self._markers.add(int(payload))
 
     def fail(self, error: Exception) -> None:
         """The connection is gone: every round trip waiting fails with `error`."""
@@ -122,8 +150,13 @@ class SyncPoint:
         # Whether commits came between the last two markers: then the next round trip sends a
         # marker at once rather than a plain one that would find them (a guess either way: a plain
         # round trip that finds commits sends a marker after it).
-        self._commits_seen = self._proven is not None and not snapshot.shows_nothing_new_since(*self._proven)
-        self._proven, self._step = (snapshot, xid), None
+        self._commits_seen = self._proven is not None and not snapshot.shows_nothing_new_since(
+            self._proven, self._markers
+        )
+        self._proven, self._step = snapshot, None
+        # What the proven snapshot settles is never asked about again: below its xmax, not running.
+        self._markers = {marker for marker in self._markers if marker >= snapshot.xmax or marker in snapshot.running}
+        self._markers.add(xid)
         self._done()
 
     def _done(self) -> None:

@@ -19,20 +19,25 @@ def proven(point: SyncPoint, wire: Wire, snapshot: str, xid: int) -> None:
     """Answer the marker on the wire, and hear it."""
     query, params = wire.sent[-1]
     assert query == MARKER
-    point.answered(("", snapshot, str(xid)))
+    point.answered(("", "", snapshot, str(xid)))
     assert params is not None
     point.heard(params[1])
 
 
-def test_a_snapshot_shows_nothing_new_only_while_no_transaction_but_the_marker_completed():
+def test_a_snapshot_shows_nothing_new_only_while_no_transaction_but_markers_completed():
     marker_proven = Snapshot("100:105:100,103")
-    assert Snapshot("100:105:100,103").shows_nothing_new_since(marker_proven, 105)
-    assert Snapshot("100:106:100,103").shows_nothing_new_since(marker_proven, 105)  # the marker itself
-    assert Snapshot("100:107:100,103,106").shows_nothing_new_since(marker_proven, 105)  # 106 still running
-    assert not Snapshot("100:107:100,103").shows_nothing_new_since(marker_proven, 105)  # 106 completed
-    assert not Snapshot("100:105:100").shows_nothing_new_since(marker_proven, 105)  # 103 completed
-    assert not Snapshot("104:106:104").shows_nothing_new_since(marker_proven, 105)  # 100 and 103 completed
-    assert not Snapshot("100:900:100,103").shows_nothing_new_since(marker_proven, 105)
+    mine = {105}
+    assert Snapshot("100:105:100,103").shows_nothing_new_since(marker_proven, mine)
+    assert Snapshot("100:106:100,103").shows_nothing_new_since(marker_proven, mine)  # the marker itself
+    assert Snapshot("100:107:100,103,106").shows_nothing_new_since(marker_proven, mine)  # 106 still running
+    assert not Snapshot("100:107:100,103").shows_nothing_new_since(marker_proven, mine)  # 106 completed
+    assert not Snapshot("100:105:100").shows_nothing_new_since(marker_proven, mine)  # 103 completed
+    assert not Snapshot("104:106:104").shows_nothing_new_since(marker_proven, mine)  # 100 and 103 completed
+    assert not Snapshot("100:900:100,103").shows_nothing_new_since(marker_proven, mine)
+    # Another process's markers, announced: they changed no data, wherever they fall.
+    assert Snapshot("100:107:100,103").shows_nothing_new_since(marker_proven, {105, 106})
+    assert Snapshot("100:105:100").shows_nothing_new_since(marker_proven, {103, 105})
+    assert not Snapshot("100:108:100,103").shows_nothing_new_since(marker_proven, {105, 106})  # 107 is not one
 
 
 async def test_the_first_round_trip_is_a_marker_answered_only_once_the_marker_is_heard():
@@ -41,7 +46,7 @@ async def test_the_first_round_trip_is_a_marker_answered_only_once_the_marker_is
     waiting = point.request()
     assert wire.sent == [(MARKER, ("mine", "1"))]
 
-    point.answered(("", "10:12:10", "12"))
+    point.answered(("", "", "10:12:10", "12"))
     assert not waiting.done()  # the query is answered, the marker not heard yet
     point.heard("1")
     assert waiting.done()
@@ -53,7 +58,7 @@ async def test_a_marker_heard_before_its_query_is_answered_waits_for_the_answer(
     waiting = point.request()
     point.heard("1")
     assert not waiting.done()
-    point.answered(("", "10:12:10", "12"))
+    point.answered(("", "", "10:12:10", "12"))
     assert waiting.done()
 
 
@@ -81,6 +86,25 @@ async def test_while_nothing_completes_a_plain_round_trip_proves_it_and_a_comple
     assert after_commits.done()
     point.request()
     assert wire.sent[-1] == (SNAPSHOT, None)  # and quiet again since
+
+
+async def test_another_process_s_announced_marker_brings_no_marker_and_an_unannounced_commit_does():
+    wire = Wire()
+    point = SyncPoint(wire.send, "mine")
+    point.request()
+    proven(point, wire, "10:12:10", 12)
+
+    point.announced("13")  # another process's marker, heard
+    quiet = point.request()
+    point.answered(("10:14:10",))
+    assert quiet.done()
+    assert point.markers == 1
+
+    point.announced("not a transaction id")  # ignored
+    busy = point.request()
+    point.answered(("10:15:10",))  # 14: not announced, a commit like any other
+    assert not busy.done()
+    assert wire.sent[-1][0] == MARKER
 
 
 async def test_requests_while_a_round_trip_is_out_share_the_next_one():
