@@ -13,12 +13,19 @@ from configsvc.services import Services
 from configsvc.unit_of_work import UnitOfWork
 from configsvc.views.reader import Reader
 
+# Reads: authenticated from memory when a sync proves it current. Writes: from the database (a sync
+# under writes finds commits and becomes a marker transaction, which costs more than a batched read).
+READ_METHODS = frozenset({"GET", "HEAD"})
+
 
 async def authentication(request: Request) -> Authentication:
     """Who the request is (401 if it must be someone and is not); FastAPI solves it once per request."""
     found = services(request)
     auth, _ = await authenticate(
-        found.reader, required=found.settings.auth_required, authorization=request.headers.get(AUTHORIZATION)
+        found.reader,
+        required=found.settings.auth_required,
+        authorization=request.headers.get(AUTHORIZATION),
+        from_database=request.method not in READ_METHODS,
     )
     return auth
 

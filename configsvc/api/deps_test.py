@@ -143,3 +143,22 @@ async def test_reads_run_without_a_transaction_and_writes_within_one(database_ur
         await client.post("/test/transaction")
 
     assert seen == [True, False]
+
+
+async def test_a_write_is_authenticated_from_the_database_and_a_read_from_memory_after_a_sync(database_url):
+    """Under writes, a sync finds commits and sends a marker (a NOTIFY transaction): a write's
+    authentication reads the database instead, and so needs no sync at all."""
+    app = create_app(settings_for(database_url))
+    async with app_client(app) as client:
+        reader = app.state.services.reader
+        app_id = (await client.post("/api/v1/applications", json={"name": "billing"})).json()["id"]
+        await client.get(f"/api/v1/applications/{app_id}")  # the enforcement answer is cached now
+        round_trips = reader.listener.sync.round_trips
+
+        for n in range(5):
+            response = await client.put(f"/api/v1/applications/{app_id}", json={"name": "billing", "comments": str(n)})
+            assert response.status_code == 200, response.text
+        assert reader.listener.sync.round_trips == round_trips
+
+        await client.get(f"/api/v1/applications/{app_id}")
+        assert reader.listener.sync.round_trips == round_trips + 1

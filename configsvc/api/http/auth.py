@@ -51,14 +51,17 @@ async def authenticate(
     required: bool,
     authorization: str | None,
     also: tuple[tuple[ReadKind[Any], Hashable], ...] = (),
+    from_database: bool = False,
 ) -> tuple[Authentication, list[Answer]]:
     """The request's authentication, and the answers of the reads in `also`, all proven by one sync
-    round trip (or read from the database). `required`: AUTH_REQUIRED."""
+    round trip (or read from the database; always, with `from_database`: a write's). `required`:
+    AUTH_REQUIRED."""
     token = bearer_digest(authorization)
-    wanted = _reads(token)
-    answers = await reader.read_together([*wanted, *also])
+    own = _reads(token)
+    wanted = [*own, *also]
+    answers = await (reader.read_from_database(wanted) if from_database else reader.read_together(wanted))
     principal = _principal(answers, token, required=required)
-    return Authentication(principal, token), answers[len(wanted) :]
+    return Authentication(principal, token), answers[len(own) :]
 
 
 async def still_valid(reader: Reader, authentication: Authentication, *, required: bool) -> Principal:
