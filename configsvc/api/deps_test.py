@@ -68,13 +68,13 @@ async def test_cancellation_rolls_back_and_releases_the_connection(database, dat
         app=SimpleNamespace(
             state=SimpleNamespace(services=SimpleNamespace(database=database, validators=Validators()))
         ),
-        scope={},
+        scope={"state": {"authentication": Authentication(OPEN, None)}},  # as found before the Unit of Work
     )
     uow_for_request = asynccontextmanager(get_uow)
     inside = asyncio.Event()
 
     async def request_handling() -> None:
-        async with uow_for_request(request, Authentication(OPEN, None)) as uow:
+        async with uow_for_request(request) as uow:
             await uow.applications.create(id=str(ULID()), name="cancelled", comments=None)
             inside.set()
             await asyncio.sleep(30)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path, Request, Response, status
 from pydantic import Field
 from ulid import ULID
 
-from configsvc.api.deps import AuthenticationDep, UowDep, reader
+from configsvc.api.deps import AuthenticationDep, UowDep, authenticated, reader
 from configsvc.api.http import query
 from configsvc.api.http.auth import may_write
 from configsvc.api.http.conditions import IfMatchHeader, expected_etags
@@ -46,10 +46,10 @@ Limit = Annotated[int, Field(ge=1, le=1000, description="Page size.")]
 )
 @counted_as("application", "create")
 async def create_application(
-    *, body: ApplicationWrite, uow: UowDep, auth: AuthenticationDep, request: Request, idempotency_key: IdempotencyKey
+    *, body: ApplicationWrite, uow: UowDep, request: Request, idempotency_key: IdempotencyKey
 ) -> Response:
     """Create an application; its URL is in the Location header. Send an Idempotency-Key to retry safely."""
-    if not auth.principal.write_all:
+    if not authenticated(request).principal.write_all:
         raise Forbidden("creating applications takes the write:* scope")
 
     async def create() -> Response:
@@ -85,11 +85,11 @@ async def replace_application(
     application_id: ApplicationId,
     body: ApplicationWrite,
     uow: UowDep,
-    auth: AuthenticationDep,
+    request: Request,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """Replace an application's name and comments (an omitted comments field becomes null)."""
-    may_write(auth.principal, application_id, absent=NotFound(NO_APPLICATION))
+    may_write(authenticated(request).principal, application_id, absent=NotFound(NO_APPLICATION))
     application = await uow.applications.replace(
         application_id, name=body.name, comments=body.comments, expected_etags=expected_etags(if_match)
     )
@@ -103,10 +103,10 @@ async def replace_application(
 )
 @counted_as("application", "delete")
 async def delete_application(
-    *, application_id: ApplicationId, uow: UowDep, auth: AuthenticationDep, if_match: IfMatchHeader = None
+    *, application_id: ApplicationId, uow: UowDep, request: Request, if_match: IfMatchHeader = None
 ) -> Response:
     """Delete an application that has no configurations (409, saying how many, while it has some)."""
-    may_write(auth.principal, application_id, absent=NotFound(NO_APPLICATION))
+    may_write(authenticated(request).principal, application_id, absent=NotFound(NO_APPLICATION))
     await uow.applications.delete(application_id, expected_etags=expected_etags(if_match))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, Response, status
 
-from configsvc.api.deps import AuthenticationDep, UowDep, reader
+from configsvc.api.deps import AuthenticationDep, UowDep, authenticated, reader
 from configsvc.api.http.auth import read_as
 from configsvc.api.http.conditions import IfMatchHeader, if_match_list
 from configsvc.api.http.responses import JSON, conditional, representation_response
@@ -39,14 +39,13 @@ async def put_schema(
     configuration_id: ConfigurationId,
     schema: SchemaBody,
     uow: UowDep,
-    auth: AuthenticationDep,
     request: Request,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """Set the JSON Schema that every write of the configuration's config must satisfy (201 when it
     had none). Its current config must satisfy it too: otherwise a 422 lists why, and nothing changes.
     Audited as `schema.create` or `schema.replace`."""
-    await may_write_configuration(request, auth, configuration_id)
+    await may_write_configuration(request, authenticated(request), configuration_id)
     compiled = uow.schemas.compile(schema, loc=["body"])  # before any connection is taken
     stored, created = await uow.schemas.put(configuration_id, schema, compiled, if_match=if_match_list(if_match))
     return representation_response(stored, status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -75,12 +74,11 @@ async def delete_schema(
     *,
     configuration_id: ConfigurationId,
     uow: UowDep,
-    auth: AuthenticationDep,
     request: Request,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """Remove the configuration's JSON Schema: its config is no longer checked. Audited as `schema.delete`."""
-    await may_write_configuration(request, auth, configuration_id)
+    await may_write_configuration(request, authenticated(request), configuration_id)
     await uow.schemas.remove(configuration_id, if_match=if_match_list(if_match))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -96,12 +94,11 @@ async def validate_config(
     configuration_id: ConfigurationId,
     body: ConfigurationCandidate,
     uow: UowDep,
-    auth: AuthenticationDep,
     request: Request,
 ) -> Any:
     """Check a candidate config against the configuration's schema, storing nothing: 200
     `{"valid": true}`, or the 422 a write of it would get (for CI pipelines). A token that may read
     the configuration may ask."""
-    await may_read_configuration(request, auth, configuration_id)
+    await may_read_configuration(request, authenticated(request), configuration_id)
     await uow.schemas.check(configuration_id, body.config, BODY_CONFIG)
     return Response(VALID, media_type=JSON)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path, Request, Response, status
 from pydantic import Field
 from ulid import ULID
 
-from configsvc.api.deps import AuthenticationDep, UowDep, reader
+from configsvc.api.deps import AuthenticationDep, UowDep, authenticated, reader
 from configsvc.api.http import query
 from configsvc.api.http.auth import Authentication, may_write, read_as
 from configsvc.api.http.conditions import IfMatchHeader, expected_etags
@@ -54,7 +54,6 @@ async def create_configuration(
     *,
     body: ConfigurationCreate,
     uow: UowDep,
-    auth: AuthenticationDep,
     request: Request,
     idempotency_key: IdempotencyKey,
 ) -> Response:
@@ -62,7 +61,7 @@ async def create_configuration(
     `schema`, it is born guarded: config must satisfy it (a 422 lists why not), and so must every
     later write."""
     unknown = UnknownReference(UNKNOWN_APPLICATION, field="application_id")
-    may_write(auth.principal, body.application_id, absent=unknown)
+    may_write(authenticated(request).principal, body.application_id, absent=unknown)
     # Compiled before any connection is taken: a refused schema costs the database nothing.
     schema = None if body.json_schema is None else (body.json_schema, uow.schemas.compile(body.json_schema, loc=SCHEMA))
 
@@ -134,12 +133,11 @@ async def replace_configuration(
     configuration_id: ConfigurationId,
     body: ConfigurationReplace,
     uow: UowDep,
-    auth: AuthenticationDep,
     request: Request,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """Replace a configuration's name, comments and config as its next version (history keeps the old one)."""
-    await may_write_configuration(request, auth, configuration_id)
+    await may_write_configuration(request, authenticated(request), configuration_id)
     configuration = await uow.configurations.replace(
         configuration_id,
         application_id=body.application_id,
@@ -161,12 +159,11 @@ async def delete_configuration(
     *,
     configuration_id: ConfigurationId,
     uow: UowDep,
-    auth: AuthenticationDep,
     request: Request,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """Delete a configuration; its revisions stay readable (GET .../revisions)."""
-    await may_write_configuration(request, auth, configuration_id)
+    await may_write_configuration(request, authenticated(request), configuration_id)
     await uow.configurations.delete(configuration_id, expected_etags=expected_etags(if_match))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -208,12 +205,11 @@ async def restore_revision(
     configuration_id: ConfigurationId,
     version: Version,
     uow: UowDep,
-    auth: AuthenticationDep,
     request: Request,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """Write a new version whose name, comments and config are those of the given revision."""
-    await may_write_configuration(request, auth, configuration_id)
+    await may_write_configuration(request, authenticated(request), configuration_id)
     configuration = await uow.configurations.restore(configuration_id, version, expected_etags=expected_etags(if_match))
     return representation_response(configuration)
 

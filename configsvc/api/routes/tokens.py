@@ -10,7 +10,7 @@ from ulid import ULID
 
 from configsvc.access.principal import InvalidScope, Principal
 from configsvc.access.secrets import digest, new_secret
-from configsvc.api.deps import AuthenticationDep, UowDep, services
+from configsvc.api.deps import AuthenticationDep, UowDep, authenticated, services
 from configsvc.api.http import query
 from configsvc.api.http.auth import AUTHORIZATION, bearer_digest, valid
 from configsvc.api.http.methods import refuse_other_methods
@@ -44,10 +44,10 @@ def require_admin(principal: Principal) -> None:
     responses=ADMIN_RESPONSES | problem_responses(400, 409, 413, 415, 422),
 )
 @counted_as("token", "create")
-async def create_token(*, body: TokenCreate, uow: UowDep, auth: AuthenticationDep, request: Request) -> Response:
+async def create_token(*, body: TokenCreate, uow: UowDep, request: Request) -> Response:
     """Create a token (admin). The response carries its secret, `token`, once: only its SHA-256 is
     kept. The first token turns access control on for good (the operator's CLI can turn it off)."""
-    require_admin(auth.principal)
+    require_admin(authenticated(request).principal)
     secret, id = new_secret(), str(ULID())
     try:
         created = await uow.tokens.create(
@@ -116,9 +116,9 @@ async def get_token(*, token_id: TokenId, auth: AuthenticationDep, request: Requ
     responses=DELETED_RESPONSES | ADMIN_RESPONSES | problem_responses(404, 422),
 )
 @counted_as("token", "revoke")
-async def revoke_token(*, token_id: TokenId, uow: UowDep, auth: AuthenticationDep) -> Response:
+async def revoke_token(*, token_id: TokenId, uow: UowDep, request: Request) -> Response:
     """Revoke a token (admin): once this answers 204, no process of any instance serves a request
     that arrives with it, and requests held with it are answered 401."""
-    require_admin(auth.principal)
+    require_admin(authenticated(request).principal)
     await uow.tokens.revoke(token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
