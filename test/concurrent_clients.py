@@ -19,6 +19,7 @@ from multiprocessing import get_context
 
 import httpx
 import psycopg2
+from psycopg2 import sql
 
 from test.linearizability import Operation
 
@@ -270,7 +271,9 @@ def _write_late(dsn: str, update: str, params: tuple) -> int:
     try:
         with conn.cursor() as cursor:
             for n in range(LATE_TEMPORARY_TABLES):
-                cursor.execute(f"CREATE TEMPORARY TABLE late_{n} (x int) ON COMMIT DROP")
+                cursor.execute(
+                    sql.SQL("CREATE TEMPORARY TABLE {} (x int) ON COMMIT DROP").format(sql.Identifier(f"late_{n}"))
+                )
             cursor.execute(update, params)
             version = cursor.fetchone()[0]
         conn.commit()

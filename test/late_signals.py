@@ -14,6 +14,7 @@ import threading
 import time
 
 import psycopg2
+from psycopg2 import sql
 
 TEMPORARY_TABLES = 1500
 
@@ -43,7 +44,11 @@ class LateSignal:
             try:
                 with conn.cursor() as cursor:
                     for n in range(self._tables):
-                        cursor.execute(f"CREATE TEMPORARY TABLE late_signal_{n} (x int) ON COMMIT DROP")
+                        cursor.execute(
+                            sql.SQL("CREATE TEMPORARY TABLE {} (x int) ON COMMIT DROP").format(
+                                sql.Identifier(f"late_signal_{n}")
+                            )
+                        )
                     cursor.execute(self._statement, self._params or None)
                 conn.commit()
             finally:

@@ -2,6 +2,7 @@ import asyncio
 import contextlib
 
 import psycopg2
+import psycopg2.sql
 import pytest
 from ulid import ULID
 
@@ -42,7 +43,7 @@ def test_a_seq_only_change_is_announced_apart_from_a_change_of_the_application_i
     try:
         listening.autocommit = True
         with listening.cursor() as cursor:
-            cursor.execute(f"LISTEN {CHANNEL}")
+            cursor.execute(psycopg2.sql.SQL("LISTEN {}").format(psycopg2.sql.Identifier(CHANNEL)))
         app_id, config_id = str(ULID()), str(ULID())
         sql(database_url, "INSERT INTO applications (id, name) VALUES (%s, %s)", (app_id, f"app-{app_id}"))
         sql(

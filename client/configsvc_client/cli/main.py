@@ -8,6 +8,6 @@ def main() -> None:
         from configsvc_client.cli.commands import app
     except ModuleNotFoundError as error:
         if error.name in ("typer", "click", "rich"):
-            sys.exit("configsvc: the command line needs typer: pip install 'configsvc-client[cli]'")
+            sys.exit("configsvc: the command line needs typer: uv add 'configsvc-client[cli]'")
         raise
     app(prog_name="configsvc")

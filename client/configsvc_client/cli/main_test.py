@@ -28,4 +28,4 @@ def test_without_the_cli_extra_it_says_what_to_install():
     blocked = "import sys; sys.modules['typer'] = None; from configsvc_client.cli.main import main; main()"
     result = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 1
-    assert result.stderr.strip() == "configsvc: the command line needs typer: pip install 'configsvc-client[cli]'"
+    assert result.stderr.strip() == "configsvc: the command line needs typer: uv add 'configsvc-client[cli]'"
