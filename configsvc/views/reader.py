@@ -96,21 +96,8 @@ class Reader:
         """The current value of `key` of `kind`, with the tags whose change makes it stale; NotFound
         raised if there is none. All of its waits end within the database's call timeout
         (DB_STATEMENT_TIMEOUT_MS + 2 s), then DatabaseUnavailable."""
-        with deadline.bounded(self._database.call_timeout):
-            if self.peek(kind, key) is not None:
-                assert self.listener is not None  # a peek finds nothing without a live listener
-                try:
-                    await self.listener.synced()
-                except ListenerDown:
-                    pass  # nothing provable from memory: ask the database
-                else:
-                    cached = self.peek(kind, key)  # the round trip may have evicted it
-                    if cached is not None:
-                        self.hits += 1
-                        return cached
-            self.misses += 1
-            answer = await self._batches[kind].load(key)
-            return answer.result(), answer.tags
+        (answer,) = await self.read_together([(kind, key)])
+        return answer.result(), answer.tags
 
     async def read_together(self, wanted: list[tuple[ReadKind[Any], Hashable]]) -> list[Answer]:
         """Several reads for one request, proven by one sync round trip (what is cached) and batches
