@@ -130,8 +130,9 @@ def readable_value(principal: Principal, answer: Answer, absent: str) -> Any:
 
 
 async def read_as[K: Hashable](
-    principal: Principal, reader: Reader, kind: ReadKind[K], key: K
+    principal: Principal, reader: Reader, kind: ReadKind[K], key: K, *, from_database: bool = False
 ) -> tuple[Any, tuple[str, ...]]:
-    """`reader.read`, as the principal may see it."""
-    (answer,) = await reader.read_together([(kind, key)])
+    """`reader.read`, as the principal may see it; with `from_database`, a write's (see `authenticate`)."""
+    wanted: list[tuple[ReadKind[Any], Hashable]] = [(kind, key)]
+    (answer,) = await (reader.read_from_database(wanted) if from_database else reader.read_together(wanted))
     return readable_value(principal, answer, kind.absent), answer.tags

@@ -215,9 +215,9 @@ async def restore_revision(
 
 
 async def may_read_configuration(request: Request, auth: Authentication, configuration_id: str) -> None:
-    """404 for a configuration the token may not read (a proven read: access control only)."""
+    """404 for a configuration the token may not read (for a POST: read as its authentication was)."""
     if not auth.principal.read_all:
-        await read_as(auth.principal, reader(request), kinds.CONFIGURATION, configuration_id)
+        await read_as(auth.principal, reader(request), kinds.CONFIGURATION, configuration_id, from_database=True)
 
 
 async def may_write_configuration(request: Request, auth: Authentication, configuration_id: str) -> None:
@@ -225,5 +225,8 @@ async def may_write_configuration(request: Request, auth: Authentication, config
     principal = auth.principal
     if principal.write_all:
         return
-    configuration, _ = await read_as(principal, reader(request), kinds.CONFIGURATION, configuration_id)
+    # From the database, as the write's authentication is: a sync under writes would be a marker.
+    configuration, _ = await read_as(
+        principal, reader(request), kinds.CONFIGURATION, configuration_id, from_database=True
+    )
     may_write(principal, configuration.owner, absent=NotFound(NO_CONFIGURATION))
