@@ -10,17 +10,14 @@ unevenly over the two workers, and more), as much as the metrics target allows (
 cost is, per round, the mean of the two "on" against the mean of the two "off", and beside it is
 what the two identical services of each kind differed by in the same rounds."""
 
-import signal
 import statistics
 from dataclasses import dataclass
-from functools import partial
 
 from scripts.benchmark.paired_rounds import median_change, median_spread, round_means
-from scripts.benchmark.processes import worker_cpu_seconds
-from scripts.benchmark.service import BenchSettings, start_service, warm_up_seconds
-from scripts.benchmark.tools import Measurement, run_wrk
-from scripts.benchmark.workloads import Scenario, lua_script, scenarios
-from scripts.ports import free_port
+from scripts.benchmark.service import BenchSettings
+from scripts.benchmark.tools import Measurement
+from scripts.benchmark.variants import Variant, measure_variants
+from scripts.benchmark.workloads import scenarios
 
 REFERENCE = "metrics off"  # what every variant is measured against: its two services pooled
 AS_SERVED = "metrics on (as served)"
@@ -41,46 +38,8 @@ def operating_section(url: str, settings: BenchSettings) -> dict[str, list[Measu
     """GET configuration on each variant, `settings.cost_rounds` rounds over two starts of the
     services in opposite orders, interleaved, the order rotated from round to round."""
     get = next(s for s in scenarios(settings.applications, settings.configurations) if s.name == "get_configuration")
-    results: dict[str, list[Measurement]] = {name: [] for name in VARIANTS}
-    first_half = (settings.cost_rounds + 1) // 2
-    for order, rounds in ((list(VARIANTS), first_half), (list(reversed(VARIANTS)), settings.cost_rounds - first_half)):
-        if rounds:
-            _measure(url, settings, get, order, rounds, results)
-    return results
-
-
-def _measure(
-    url: str,
-    settings: BenchSettings,
-    get: Scenario,
-    order: list[str],
-    rounds: int,
-    results: dict[str, list[Measurement]],
-) -> None:
-    """Start the variants in `order`, warm each up, then `rounds` rounds, rotated; stop them."""
-    ports = {name: free_port() for name in order}
-    started = {name: start_service(url, settings, ports[name], quiet=True, **VARIANTS[name]) for name in order}
-    try:
-        for name in order:
-            run_wrk(
-                f"http://127.0.0.1:{ports[name]}",
-                lua_script(get, "warm-up"),
-                seconds=warm_up_seconds(get, settings),
-                connections=settings.connections,
-            )
-        for round_number in range(rounds):
-            shift = round_number % len(order)  # each variant moves one place earlier each round
-            for name in order[shift:] + order[:shift]:
-                script = lua_script(get, f"operating-{len(results[name])}")
-                target = f"http://127.0.0.1:{ports[name]}"
-                cpu = partial(worker_cpu_seconds, started[name].pid)
-                results[name].append(
-                    run_wrk(target, script, seconds=settings.seconds, connections=settings.connections, cpu_seconds=cpu)
-                )
-    finally:
-        for server in started.values():
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=60)
+    variants = {name: Variant(environment, get) for name, environment in VARIANTS.items()}
+    return measure_variants(url, settings, variants, label="operating")
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@ import itertools
 
 import pytest
 
-from scripts.benchmark import operating
+from scripts.benchmark import operating, variants
 from scripts.benchmark.operating import (
     AS_SERVED_SERVICES,
     REFERENCE,
@@ -114,9 +114,9 @@ def test_the_section_rotates_the_order_each_round_and_restarts_in_reverse_half_w
         return Measurement(1000, 1, 5, 0, 100.0)
 
     monkeypatch.setattr(operating, "VARIANTS", {name: {"SERVICE": name} for name in VARIANTS})
-    monkeypatch.setattr(operating, "free_port", lambda: next(ports))
-    monkeypatch.setattr(operating, "start_service", start_service)
-    monkeypatch.setattr(operating, "run_wrk", run_wrk)
+    monkeypatch.setattr(variants, "free_port", lambda: next(ports))
+    monkeypatch.setattr(variants, "start_service", start_service)
+    monkeypatch.setattr(variants, "run_wrk", run_wrk)
 
     results = operating_section("postgresql://bench", BenchSettings(cost_rounds=3))
 

@@ -11,31 +11,21 @@ request beside throughput):
 The token is stored by SQL, as the operator's command stores it but without turning enforcement
 on for the database: the services that are off stay open."""
 
-import signal
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 
 import psycopg2
 from ulid import ULID
 
 from configsvc.access.secrets import digest, new_secret
 from scripts.benchmark.paired_rounds import median_change, median_spread, round_means
-from scripts.benchmark.processes import worker_cpu_seconds
-from scripts.benchmark.service import BenchSettings, start_service, warm_up_seconds
-from scripts.benchmark.tools import Measurement, run_wrk
-from scripts.benchmark.workloads import Scenario, lua_script, scenarios
-from scripts.ports import free_port
+from scripts.benchmark.service import BenchSettings
+from scripts.benchmark.tools import Measurement
+from scripts.benchmark.variants import Variant, measure_variants
+from scripts.benchmark.workloads import Scenario, scenarios
 
 INSERT_TOKEN = "INSERT INTO tokens (id, name, secret_sha256, scopes) VALUES (%s, 'bench reader', %s, '{read:*}')"
-
-
-@dataclass(frozen=True)
-class Variant:
-    environment: dict[str, str]
-    scenario: Scenario
-    before: Scenario | None = None  # run (not recorded) on the same service before each measured run
 
 
 @dataclass(frozen=True)
@@ -113,64 +103,10 @@ def trust_section(
     url: str, settings: BenchSettings, *, planned: Callable[[str, BenchSettings], list[Comparison]] = comparisons
 ) -> Measured:
     """Each comparison's services, `settings.cost_rounds` rounds over two starts in opposite orders."""
-    results: Measured = []
-    for comparison in planned(url, settings):
-        measured: dict[str, list[Measurement]] = {name: [] for name in comparison.variants}
-        first_half = (settings.cost_rounds + 1) // 2
-        order = list(comparison.variants)
-        for started_order, rounds in ((order, first_half), (order[::-1], settings.cost_rounds - first_half)):
-            if rounds:
-                _measure(url, settings, comparison.variants, started_order, rounds, measured)
-        results.append((comparison, measured))
-    return results
-
-
-def _measure(
-    url: str,
-    settings: BenchSettings,
-    variants: dict[str, Variant],
-    order: list[str],
-    rounds: int,
-    results: dict[str, list[Measurement]],
-) -> None:
-    ports = {name: free_port() for name in order}
-    started = {
-        name: start_service(url, settings, ports[name], quiet=True, **variants[name].environment) for name in order
-    }
-    try:
-        for name in order:
-            variant = variants[name]
-            warm = variant.before or variant.scenario
-            target = f"http://127.0.0.1:{ports[name]}"
-            run_wrk(
-                target,
-                lua_script(warm, "warm-up"),
-                seconds=warm_up_seconds(warm, settings),
-                connections=settings.connections,
-            )
-        for round_number in range(rounds):
-            shift = round_number % len(order)
-            for name in order[shift:] + order[:shift]:
-                variant = variants[name]
-                target = f"http://127.0.0.1:{ports[name]}"
-                token = f"trust-{name}-{len(results[name])}".replace(" ", "-")
-                if variant.before is not None:
-                    before = lua_script(variant.before, token + "-before")
-                    run_wrk(target, before, seconds=settings.seconds, connections=settings.connections)
-                cpu = partial(worker_cpu_seconds, started[name].pid)
-                results[name].append(
-                    run_wrk(
-                        target,
-                        lua_script(variant.scenario, token),
-                        seconds=settings.seconds,
-                        connections=settings.connections,
-                        cpu_seconds=cpu,
-                    )
-                )
-    finally:
-        for server in started.values():
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=60)
+    return [
+        (comparison, measure_variants(url, settings, comparison.variants, label="trust"))
+        for comparison in planned(url, settings)
+    ]
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,11 @@ import itertools
 
 import pytest
 
-from scripts.benchmark import trust_cost
+from scripts.benchmark import variants
 from scripts.benchmark.service import BenchSettings
 from scripts.benchmark.tools import Measurement
-from scripts.benchmark.trust_cost import Comparison, Variant, comparisons, cost, trust_lines, trust_section, with_token
+from scripts.benchmark.trust_cost import Comparison, comparisons, cost, trust_lines, trust_section, with_token
+from scripts.benchmark.variants import Variant
 from scripts.benchmark.workloads import Scenario
 from test.sql import sql
 
@@ -60,9 +61,9 @@ def test_each_variant_runs_its_before_scenario_unrecorded_ahead_of_each_measured
         }
         return [Comparison("refresh", "on", "off", variants)]
 
-    monkeypatch.setattr(trust_cost, "free_port", lambda: next(ports))
-    monkeypatch.setattr(trust_cost, "start_service", start_service)
-    monkeypatch.setattr(trust_cost, "run_wrk", run_wrk)
+    monkeypatch.setattr(variants, "free_port", lambda: next(ports))
+    monkeypatch.setattr(variants, "start_service", start_service)
+    monkeypatch.setattr(variants, "run_wrk", run_wrk)
 
     ((comparison, results),) = trust_section("postgresql://bench", BenchSettings(cost_rounds=2), planned=planned)
 
