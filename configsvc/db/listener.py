@@ -31,6 +31,15 @@ class ListenerDown(Exception):
     """The listener cannot prove anything right now (not connected, or its round trip timed out)."""
 
 
+class _Expired(Exception):
+    """A sync round trip's wait ran out of time."""
+
+
+def _expire(waiting: "asyncio.Future[None]") -> None:
+    if not waiting.done():
+        waiting.set_exception(_Expired())
+
+
 class Listener:
     """`live` while connected and listening; `epoch` moves at every connect and every loss, so that
     whatever was learnt in an earlier epoch can be told from what is known now.
@@ -89,19 +98,26 @@ class Listener:
 
     async def synced(self) -> None:
         """Return once a round trip sent after this call has proven that every change visible when
-        it left has been heard (`sync_point.py`)."""
+        it left has been heard (`sync_point.py`). Within the listener's timeout, or the deadline in
+        force if that comes first (then DatabaseUnavailable, and the connection is kept)."""
         if not self.live or self.sync is None:
             raise ListenerDown("not listening")
-        waiting = self.sync.request()
-        own = asyncio.timeout(self._timeout)
+        waiting = self.sync.request()  # this read's own future: nothing else waits on it
+        loop = asyncio.get_running_loop()
+        own = loop.time() + self._timeout
+        enclosing = deadline.at()
+        ours = enclosing is None or own <= enclosing
+        # One timer, not asyncio.timeout (nor two: the deadline's and ours): every cached read waits here.
+        timer = loop.call_at(own if ours else enclosing, _expire, waiting)  # type: ignore[arg-type]
         try:
-            async with deadline.timeout(), own:  # the reader's deadline may come first
-                await asyncio.shield(waiting)
-        except TimeoutError:
-            if not own.expired():
+            await waiting
+        except _Expired:
+            if not ours:
                 raise DatabaseUnavailable("the database did not answer in time") from None
             self.lose("the sync round trip timed out")
             raise ListenerDown("the sync round trip timed out") from None
+        finally:
+            timer.cancel()
 
     def lose(self, reason: str) -> None:
         """Give the connection up (it failed, or stopped answering): reconnect."""

@@ -1,11 +1,16 @@
 import asyncio
+import os
 import select
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg2
 import pytest
 
-from configsvc.db import sync_point
+from configsvc.db import deadline, sync_point
 from configsvc.db.listener import CHANNEL, Listener, ListenerDown
+from configsvc.errors import DatabaseUnavailable
 from test import late_signals_test
 from test.late_signals import LateSignal
 from test.sql import sql
@@ -176,5 +181,53 @@ async def test_nothing_is_provable_while_not_listening():
         assert listener.last_error
         with pytest.raises(ListenerDown):
             await listener.synced()
+    finally:
+        await listener.stop()
+
+
+@contextmanager
+def listener_backend_stopped(database_url: str) -> Iterator[None]:
+    """The listening backend stops answering (SIGSTOP), as if the network to it went silent."""
+    (pid,) = (
+        pid
+        for (pid,) in sql(
+            database_url,
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s",
+            (f"configsvc-listener-{os.getpid()}",),
+        )
+    )
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
+async def test_a_sync_ends_at_the_deadline_in_force_and_keeps_the_connection(database_url):
+    """A read's deadline came first: the read gives up (503), the connection may only be slow."""
+    listener = await started(database_url, Recording(), sync_seconds=10)
+    try:
+        await listener.synced()
+        epoch = listener.epoch
+        with listener_backend_stopped(database_url):
+            with deadline.bounded(0.2), pytest.raises(DatabaseUnavailable):
+                async with asyncio.timeout(2):
+                    await listener.synced()
+            assert listener.live
+            assert listener.epoch == epoch
+        await listener.synced()  # the round trip it gave up on, then its own
+    finally:
+        await listener.stop()
+
+
+async def test_a_sync_past_the_listeners_own_timeout_gives_the_connection_up(database_url):
+    listener = await started(database_url, Recording(), sync_seconds=0.2)
+    try:
+        await listener.synced()
+        epoch = listener.epoch
+        with listener_backend_stopped(database_url), pytest.raises(ListenerDown):
+            async with asyncio.timeout(2):
+                await listener.synced()
+        assert listener.epoch > epoch  # lost: whatever was cached is forgotten, and it reconnects
     finally:
         await listener.stop()

@@ -71,7 +71,8 @@ class Snapshot:
 
 class SyncPoint:
     """The round trips of one listening connection, one on the wire at a time: reads that arrive
-    while one is out share the next. `send(sql, params)` starts a query on the connection; the
+    while one is out share the next. Each read waits on a future of its own (cancelling one leaves
+    the others waiting, with no `asyncio.shield` per read). `send(sql, params)` starts a query on the connection; the
     listener reports `answered(row)` when it completes and `heard(payload)` for each notification
     on `marker_channel`, which it must deliver after every notification that came before it."""
 
@@ -80,8 +81,8 @@ class SyncPoint:
         self.round_trips = 0  # sent, and how many of them NOTIFYed a marker
         self.markers = 0
         self._send = send
-        self._sent: asyncio.Future[None] | None = None  # the round trip on the wire
-        self._queued: asyncio.Future[None] | None = None  # the next one, for reads that came after it left
+        self._sent: list[asyncio.Future[None]] | None = None  # who waits for the round trip on the wire
+        self._queued: list[asyncio.Future[None]] | None = None  # for the next one: reads that came after it left
         self._step: str | None = None  # what the round trip on the wire waits for
         self._marker_sent: str | None = None
         self._marker_heard: str | None = None
@@ -96,9 +97,11 @@ class SyncPoint:
 
     def request(self) -> asyncio.Future[None]:
         """A future answered once a round trip that leaves from now on has proven what it must."""
+        waiting: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if self._queued is None:
-            self._queued = asyncio.get_running_loop().create_future()
-        waiting = self._queued
+            self._queued = [waiting]
+        else:
+            self._queued.append(waiting)
         if self._sent is None:
             self._send_queued()  # nothing on the wire: this one leaves now
         return waiting
@@ -135,8 +138,8 @@ class SyncPoint:
 
     def fail(self, error: Exception) -> None:
         """The connection is gone: every round trip waiting fails with `error`."""
-        for waiting in (self._sent, self._queued):
-            if waiting is not None and not waiting.done():
+        for waiting in (*(self._sent or ()), *(self._queued or ())):
+            if not waiting.done():  # else its reader gave up (cancelled, or timed out)
                 waiting.set_exception(error)
                 waiting.exception()  # retrieved: whoever waits raises it; nobody waiting is fine
         self._sent = self._queued = None
@@ -161,8 +164,9 @@ class SyncPoint:
 
     def _done(self) -> None:
         done, self._sent = self._sent, None
-        if done is not None and not done.done():
-            done.set_result(None)
+        for waiting in done or ():
+            if not waiting.done():  # else its reader gave up (cancelled, or timed out)
+                waiting.set_result(None)
         if self._queued is not None:
             self._send_queued()
 

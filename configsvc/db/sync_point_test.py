@@ -113,13 +113,28 @@ async def test_requests_while_a_round_trip_is_out_share_the_next_one():
     first = point.request()
     second, third = point.request(), point.request()
     assert len(wire.sent) == 1
-    assert second is third
     proven(point, wire, "10:12:10", 12)
     assert first.done()
-    assert not second.done()  # it came after the first left: it needs one of its own
+    assert not second.done()  # they came after the first left: they need one more
+    assert not third.done()
     assert point.round_trips == 2
     point.answered(("10:13:10",))
     assert second.done()
+    assert third.done()
+    assert point.round_trips == 2
+
+
+async def test_a_read_that_gives_up_leaves_the_others_waiting_on_the_same_round_trip():
+    wire = Wire()
+    point = SyncPoint(wire.send, "mine")
+    on_the_wire = point.request()
+    leaving, staying = point.request(), point.request()  # both wait for the next round trip
+    leaving.cancel()  # its task was cancelled (its client left), or its deadline passed
+    proven(point, wire, "10:12:10", 12)
+    assert on_the_wire.done()
+    point.answered(("10:13:10",))  # the next one: nothing completed since the marker
+    assert staying.result() is None
+    assert point.round_trips == 2
 
 
 async def test_a_lost_connection_fails_every_waiting_request():

@@ -42,13 +42,22 @@ class ReadCache:
         """Tags whose last change an open fetch may still need to know of."""
         return len(self._stamps)
 
+    def __contains__(self, key: Hashable) -> bool:
+        """Whether `key` is held (not a read of it: nothing is marked recently used)."""
+        return key in self._entries
+
     def get(self, key: Hashable) -> Sized | None:
+        entry = self.entry(key)
+        return None if entry is None else entry[0]
+
+    def entry(self, key: Hashable) -> tuple[Sized, tuple[str, ...], int] | None:
+        """`key`'s value, tags and size, in one look-up (the hot read's), marked recently used and read."""
         entry = self._entries.get(key)
         if entry is None:
             return None
         self._entries.move_to_end(key)
         self._read.add(key)
-        return entry[0]
+        return entry
 
     def tags(self, key: Hashable) -> tuple[str, ...]:
         entry = self._entries.get(key)

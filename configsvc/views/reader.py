@@ -104,25 +104,31 @@ class Reader:
         (what is not), all at once: a request's authentication and its read share one round trip.
         Each answer's `result()` gives its value or raises its NotFound."""
         with deadline.bounded(self._database.call_timeout):
-            answers: list[Answer | None] = [None] * len(wanted)
-            if any(self.peek(kind, key) is not None for kind, key in wanted):
-                assert self.listener is not None  # a peek finds nothing without a live listener
-                try:
-                    await self.listener.synced()
-                except ListenerDown:
-                    pass  # nothing provable from memory: ask the database
-                else:
-                    for n, (kind, key) in enumerate(wanted):
-                        cached = self.peek(kind, key)
-                        if cached is not None:
-                            self.hits += 1
-                            answers[n] = Answer(cached[0], cached[1])
+            answers = await self._from_memory(wanted)
             missing = [n for n, answer in enumerate(answers) if answer is None]
-            self.misses += len(missing)
-            loaded = await asyncio.gather(*(self._batches[wanted[n][0]].load(wanted[n][1]) for n in missing))
-            for n, answer in zip(missing, loaded, strict=True):
-                answers[n] = answer
+            if missing:
+                self.misses += len(missing)
+                loaded = await asyncio.gather(*(self._batches[wanted[n][0]].load(wanted[n][1]) for n in missing))
+                for n, answer in zip(missing, loaded, strict=True):
+                    answers[n] = answer
             return answers  # type: ignore[return-value]
+
+    async def _from_memory(self, wanted: list[tuple[ReadKind[Any], Hashable]]) -> list[Answer | None]:
+        """What of `wanted` the cache holds once a sync round trip has proven it current; None for
+        the rest (every read, with no sync at all, if the cache holds none of it)."""
+        listener = self.listener
+        cache = self.cache
+        if listener is None or not listener.live or not any(key in cache for key in wanted):
+            return [None] * len(wanted)
+        try:
+            await listener.synced()
+        except ListenerDown:
+            return [None] * len(wanted)  # nothing provable from memory: ask the database
+        if not listener.live:  # lost during the round trip (the cache was cleared then)
+            return [None] * len(wanted)
+        found = [cache.entry(key) for key in wanted]
+        self.hits += sum(entry is not None for entry in found)
+        return [None if entry is None else Answer(entry[0], entry[1]) for entry in found]
 
     async def read_from_database(self, wanted: list[tuple[ReadKind[Any], Hashable]]) -> list[Answer]:
         """Several reads answered by the database (batches), never from memory, so with no sync round
