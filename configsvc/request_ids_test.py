@@ -47,6 +47,14 @@ def test_a_new_id_is_a_uuid_that_would_be_kept():
     assert request_ids.from_client(headers(made.encode())) == made
 
 
+def test_new_ids_are_random_version_4_uuids():
+    made = [uuid.UUID(request_ids.new()) for _ in range(2000)]
+
+    assert all(made_id.version == 4 and made_id.variant == uuid.RFC_4122 for made_id in made)
+    assert len(set(made)) == len(made)
+    assert {str(made_id)[19] for made_id in made} == set("89ab")  # every variant digit occurs
+
+
 @pytest.mark.parametrize("request_id", ["a", "-", "::", "A.b_c-d:e", "0" * 128, str(uuid.uuid4())])
 def test_the_instance_is_a_uri_for_any_kept_id(request_id):
     instance = request_ids.instance(request_id)

@@ -3,7 +3,6 @@
 import asyncio
 import logging
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("configsvc.requests")
@@ -33,7 +32,7 @@ class CancelOnDisconnectMiddleware:
             return
         task = asyncio.current_task()
         assert task is not None
-        request = _DisconnectCheck(task, receive, send, _has_body(Headers(scope=scope)))
+        request = _DisconnectCheck(task, receive, send, _has_body(scope["headers"]))
         timer = asyncio.get_running_loop().call_later(CHECK_AFTER_SECONDS, request.start_checking)
         try:
             await self.app(scope, request.receive, request.send)
@@ -55,8 +54,16 @@ class CancelOnDisconnectMiddleware:
             request.take_back_cancellation()
 
 
-def _has_body(headers: Headers) -> bool:
-    return "transfer-encoding" in headers or headers.get("content-length", "0").strip() not in {"", "0"}
+def _has_body(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether a body may follow: Transfer-Encoding, or a Content-Length (the first, as Starlette's
+    `Headers.get` reads it) that is not zero. One pass over the raw headers (names lower-cased)."""
+    content_length = None
+    for name, value in headers:
+        if name == b"transfer-encoding":
+            return True
+        if name == b"content-length" and content_length is None:
+            content_length = value
+    return content_length is not None and content_length.strip() not in (b"", b"0")
 
 
 class _DisconnectCheck:

@@ -3,7 +3,7 @@ from contextlib import suppress
 
 import pytest
 
-from configsvc.api.middleware.disconnect import CHECK_AFTER_SECONDS, CancelOnDisconnectMiddleware
+from configsvc.api.middleware.disconnect import CHECK_AFTER_SECONDS, CancelOnDisconnectMiddleware, _has_body
 
 pytestmark = pytest.mark.anyio
 
@@ -162,3 +162,20 @@ async def test_a_cancellation_turned_into_another_error_is_taken_back_too():
             raise RuntimeError("cleanup failed") from None
 
     assert await cancellations_left_after_a_disconnect(app_that_converts) == 0
+
+
+@pytest.mark.parametrize(
+    ("headers", "has_body"),
+    [
+        ([], False),
+        ([(b"content-length", b"0")], False),
+        ([(b"content-length", b" 0 ")], False),
+        ([(b"content-length", b"")], False),
+        ([(b"content-length", b"12")], True),
+        ([(b"host", b"x"), (b"transfer-encoding", b"chunked")], True),
+        ([(b"content-length", b"0"), (b"transfer-encoding", b"chunked")], True),
+        ([(b"content-length", b"0"), (b"content-length", b"5")], False),  # the first, as Headers.get reads it
+    ],
+)
+def test_a_body_is_expected_after_a_transfer_encoding_or_a_content_length_not_zero(headers, has_body):
+    assert _has_body(headers) is has_body

@@ -65,6 +65,27 @@ def by_name_model(query_string: bytes) -> ByName:
     return ByName(names.application, names.name)
 
 
+_AUTHORIZATION, _PREFER, _IF_NONE_MATCH = (name.lower().encode() for name in (AUTHORIZATION, PREFER, IF_NONE_MATCH))
+
+
+def _read_headers(raw: list[tuple[bytes, bytes]]) -> tuple[str | None, bool, str | None]:
+    """Authorization and If-None-Match (each the first sent, as Starlette's `Headers.get` gives it),
+    and whether Prefer was sent: one pass over the request's headers, not one per header asked for
+    (ASGI servers give the names lower-cased)."""
+    authorization = if_none_match = None
+    prefer = False
+    for name, value in raw:
+        if name == _AUTHORIZATION:
+            if authorization is None:
+                authorization = value.decode("latin-1")
+        elif name == _IF_NONE_MATCH:
+            if if_none_match is None:
+                if_none_match = value.decode("latin-1")
+        elif name == _PREFER:
+            prefer = True
+    return authorization, prefer, if_none_match
+
+
 class FastReadsMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -75,7 +96,7 @@ class FastReadsMiddleware:
             await self.app(scope, receive, send)
             return
         collection, id, by_name = match.groups()
-        headers = Headers(scope=scope)
+        authorization, prefer, if_none_match = _read_headers(scope["headers"])
         kind: ReadKind[Any]
         try:
             if by_name:
@@ -89,14 +110,14 @@ class FastReadsMiddleware:
             auth, (answer,) = await authenticate(
                 services.reader,
                 required=services.settings.auth_required,
-                authorization=headers.get(AUTHORIZATION),
+                authorization=authorization,
                 also=((kind, key),),
             )
             first = (readable_value(auth.principal, answer, kind.absent), answer.tags)
-            if PREFER in headers:
-                response = await watched_response(scope, headers, auth, kind, key, first=first)
+            if prefer:
+                response = await watched_response(scope, Headers(scope=scope), auth, kind, key, first=first)
             else:
-                response = conditional_response(first[0], headers.get(IF_NONE_MATCH))
+                response = conditional_response(first[0], if_none_match)
         except DomainError as error:
             response = domain_error_response(scope, error)
         except RequestValidationError as error:  # a malformed If-None-Match, or names

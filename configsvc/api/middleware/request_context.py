@@ -5,13 +5,13 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from configsvc import logs, request_ids
 from configsvc.api.http.problems import problem_response
 
 log = logging.getLogger("configsvc.requests")
+_HEADER = request_ids.HEADER.lower().encode()
 
 # Called when a request's response is complete: (scope, method as received, status, seconds).
 Finished = Callable[[Scope, str, int, float], None]
@@ -42,7 +42,8 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message).append(request_ids.HEADER, request_id)
+                # A new list, as MutableHeaders(scope=message) makes: a response's own is left as it is.
+                message["headers"] = [*message.get("headers", ()), (_HEADER, request_id.encode("latin-1"))]
             await send(message)
 
         try:
