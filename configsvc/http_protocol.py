@@ -13,6 +13,7 @@ client sends. This subclass adds:
   connection's opening) closes the connection, however slowly it keeps coming;
 - an answer that starts before the request's body has arrived whole says `Connection: close`, and
   the connection is closed after it: nothing more of that body is read.
+It also sends a response's head and the start of its body in one write (see `HeadWithBody`).
 """
 
 import asyncio
@@ -140,6 +141,12 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             # connection after it, where it would read on, and throw away, all the client sends.
             self.keep_alive_after_body = self.cycle.keep_alive
             self.cycle.keep_alive = False
+            self.cycle.transport = HeadWithBody(self.transport, self.cycle)  # type: ignore[assignment]
+
+    def on_response_complete(self) -> None:
+        if self.cycle is not None and isinstance(self.cycle.transport, HeadWithBody):
+            self.cycle.transport.flush()  # a HEAD response's head: it has no body to go with
+        super().on_response_complete()
 
     def on_message_complete(self) -> None:
         self.in_message = False
@@ -206,6 +213,45 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if self.in_head:  # not for a connection that sent nothing (a browser's preconnect, a probe)
             log.info("request head not received within %g s from %s; closed", self.headers_timeout, _peer(self))
         self.transport.close()
+
+
+class HeadWithBody:
+    """The connection as one request's response cycle sees it: the response's head (status line
+    and headers) is held until the first bytes of its body, and both leave in one write. uvicorn
+    writes them apart: for a small response, two send(2) calls and (TCP_NODELAY) two segments, which
+    the client reads apart too. Anything written before the response starts (a 100 Continue) goes
+    at once; a head whose body never comes leaves when the response completes, or before a close."""
+
+    __slots__ = ("_cycle", "_head", "_head_seen", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, cycle: Any) -> None:
+        self._transport = transport
+        self._cycle = cycle
+        self._head: bytes | None = None
+        self._head_seen = False
+
+    def write(self, data: bytes) -> None:
+        if self._head is not None:
+            data, self._head = self._head + data, None
+        elif not self._head_seen and self._cycle.response_started:
+            self._head, self._head_seen = data, True  # uvicorn writes the head when the response starts
+            return
+        self._transport.write(data)
+
+    def flush(self) -> None:
+        if self._head is not None:
+            head, self._head = self._head, None
+            self._transport.write(head)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def __getattr__(self, name: str) -> Any:  # anything else a cycle may ask of its transport
+        return getattr(self._transport, name)
 
 
 def _peer(protocol: HttpToolsProtocol) -> str:

@@ -22,6 +22,7 @@ class Transport(asyncio.Transport):
     def __init__(self) -> None:
         super().__init__()
         self.written = b""
+        self.writes: list[bytes] = []
         self.closed = False
         self.reading = True
 
@@ -30,6 +31,7 @@ class Transport(asyncio.Transport):
 
     def write(self, data: bytes) -> None:
         self.written += data
+        self.writes.append(data)
 
     def close(self) -> None:
         self.closed = True
@@ -47,6 +49,9 @@ class Transport(asyncio.Transport):
 async def app(scope, receive, send) -> None:
     """Reads the whole body of a POST to /read, none of anything else's; answers 200 with its size."""
     size = 0
+    if scope["path"] == "/fail-after-start":
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"5")]})
+        raise RuntimeError("the app failed mid-response")
     if scope["path"] == "/read":
         while True:
             message = await receive()
@@ -252,3 +257,51 @@ def test_the_settings_reach_the_protocol_and_survive_the_trip_to_a_worker():
 
     assert factory.func is BoundedHttpToolsProtocol
     assert factory.keywords == {"max_header_bytes": 4096, "headers_timeout": 2.5}
+
+
+async def test_a_response_goes_out_in_one_write_head_and_body_together():
+    protocol, transport = connect()
+    protocol.data_received(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    await settle()
+    assert len(transport.writes) == 1
+    assert transport.writes[0].startswith(b"HTTP/1.1 200 OK\r\n")
+    assert transport.writes[0].endswith(b"\r\n\r\n0")
+    assert not transport.closed
+
+
+async def test_pipelined_responses_each_go_out_whole_and_in_order():
+    protocol, transport = connect()
+    protocol.data_received(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+    await settle()
+    assert [statuses(write) for write in transport.writes] == [[200], [200]]
+    assert all(write.endswith(b"\r\n\r\n0") for write in transport.writes)
+
+
+async def test_a_head_request_gets_its_head_though_no_body_follows():
+    protocol, transport = connect()
+    protocol.data_received(b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n")
+    await settle()
+    assert statuses(transport.written) == [200]
+    assert transport.written.endswith(b"\r\n\r\n")
+    protocol.data_received(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")  # and the connection goes on
+    await settle()
+    assert statuses(transport.written) == [200, 200]
+
+
+async def test_a_100_continue_goes_out_at_once_before_the_response():
+    protocol, transport = connect()
+    protocol.data_received(b"POST /read HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n")
+    await settle()
+    assert transport.writes == [b"HTTP/1.1 100 Continue\r\n\r\n"]
+    protocol.data_received(b"abc")
+    await settle()
+    assert statuses(transport.writes[1]) == [200]
+    assert transport.writes[1].endswith(b"\r\n\r\n3")
+
+
+async def test_a_response_whose_body_never_comes_still_sends_its_head_before_the_close():
+    protocol, transport = connect()
+    protocol.data_received(b"GET /fail-after-start HTTP/1.1\r\nHost: x\r\n\r\n")
+    await settle()
+    assert statuses(transport.written) == [200]
+    assert transport.closed
