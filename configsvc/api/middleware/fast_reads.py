@@ -40,20 +40,30 @@ BY_ID = {
 HOT_PATH = re.compile(rf"/api/v1/(?:(configurations|applications)/({_ID})|configurations/(by-name))")
 
 
+# The usual by-name query: the two names, with nothing to unquote (no `%`, no `+`), either order.
+_PLAIN_NAMES = re.compile(rb"application=([^&=%+]*)&name=([^&=%+]*)|name=([^&=%+]*)&application=([^&=%+]*)")
+
+
 def well_formed_names(query_string: bytes) -> ByName | None:
     """The names of a by-name query that is exactly `application` and `name`, each once and each a
     valid name, checked without building a model; None for anything else, which the model then
     judges (and answers with the same 422 problems the declared route gives)."""
-    items = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)  # as Starlette parses it
-    if len(items) != 2:
-        return None
-    (first, first_value), (second, second_value) = items
-    if first == "application" and second == "name":
-        application, name = first_value, second_value
-    elif first == "name" and second == "application":
-        application, name = second_value, first_value
+    plain = _PLAIN_NAMES.fullmatch(query_string)
+    if plain is not None:  # what parse_qsl would give, without its unquoting: there is none to do
+        application_bytes, name_bytes, name_first, application_second = plain.groups()
+        application = (application_bytes if application_bytes is not None else application_second).decode("latin-1")
+        name = (name_bytes if name_bytes is not None else name_first).decode("latin-1")
     else:
-        return None
+        items = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)  # as Starlette parses it
+        if len(items) != 2:
+            return None
+        (first, first_value), (second, second_value) = items
+        if first == "application" and second == "name":
+            application, name = first_value, second_value
+        elif first == "name" and second == "application":
+            application, name = second_value, first_value
+        else:
+            return None
     for value in (application, name):
         if not 0 < len(value) <= MAX_NAME or "\x00" in value:
             return None

@@ -119,3 +119,28 @@ def test_well_formed_names_are_read_without_a_model_and_anything_else_goes_to_it
         b"app=a&name=b",
     ):
         assert well_formed_names(other) is None, other
+
+
+def test_the_plain_names_shortcut_reads_every_query_as_parse_qsl_does():
+    """Every query from a small alphabet of troublemakers (separators, escapes, `+`, non-ASCII,
+    empty values): the shortcut and the parse_qsl reading agree on each."""
+    import itertools
+    from urllib.parse import parse_qsl
+
+    from configsvc.api.middleware.fast_reads import well_formed_names
+    from configsvc.fields import MAX_NAME
+    from configsvc.views.keys import ByName
+
+    def by_parse_qsl(query: bytes) -> ByName | None:
+        items = dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+        pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+        if len(pairs) != 2 or set(items) != {"application", "name"}:
+            return None
+        names = ByName(items["application"], items["name"])
+        return names if all(0 < len(value) <= MAX_NAME and "\x00" not in value for value in names) else None
+
+    pieces = [b"", b"a", b"b-1", b"%41", b"+", b"%00", b"\xc3\xbc", b"&", b"=", b";", b"%zz"]
+    for first_key, second_key in (("application", "name"), ("name", "application")):
+        for first, second in itertools.product(pieces, repeat=2):
+            query = first_key.encode() + b"=" + first + b"&" + second_key.encode() + b"=" + second
+            assert well_formed_names(query) == by_parse_qsl(query), query
