@@ -4,7 +4,7 @@ Each view takes a connection and a list of keys, so that reads arriving together
 statement where the SQL allows (see `configsvc.views.reader`), and returns an Answer per key.
 """
 
-from configsvc.db.statements import Prepared, Reads
+from configsvc.db.statements import Prepared, Reads, Row
 from configsvc.representations import (
     APPLICATION_FIELDS,
     APPLICATION_SUMMARY_FIELDS,
@@ -32,17 +32,25 @@ SELECT_BY_IDS = Prepared(
 )
 # What a token scoped to some applications may see of the list: only those (None: every one).
 _READABLE = "(%(readable)s::varchar[] IS NULL OR a.id = ANY(%(readable)s::varchar[]))"
-# A prepared statement gets a generic plan, so the page and the name lookup are two statements
-# (one walks the primary key from the cursor, the other uses the unique index on name).
-SELECT_PAGE = Prepared(
-    "view_applications_page",
-    page(
-        APPLICATION_SUMMARY_FIELDS,
-        f"FROM applications a WHERE a.id > coalesce(%(after)s::varchar, '') AND {_READABLE} ORDER BY a.id",
-        order="id",
-        last="max(id)",
-        ids=True,
-    ),
+# A prepared statement gets a generic plan, so the pages and the name lookup are two statements
+# (one walks the primary key from each cursor, the other uses the unique index on name).
+# Pages of one limit and one token's view, any number of cursors, in one statement (misses arrive
+# together after a write has evicted pages: one statement each, one after another, was list's p99).
+SELECT_PAGES = Prepared(
+    "view_applications_pages",
+    f"""
+SELECT k.n, listed.*
+FROM unnest(%(afters)s::varchar[]) WITH ORDINALITY AS k(after, n),
+LATERAL ({
+        page(
+            APPLICATION_SUMMARY_FIELDS,
+            f"FROM applications a WHERE a.id > coalesce(k.after, '') AND {_READABLE} ORDER BY a.id",
+            order="id",
+            last="max(id)",
+            ids=True,
+        )
+    }) listed
+""",
 )
 SELECT_PAGE_BY_NAME = page(
     APPLICATION_SUMMARY_FIELDS,
@@ -77,20 +85,35 @@ async def applications_by_id(session: Reads, ids: list[str]) -> dict[str, Answer
 
 
 async def applications(session: Reads, keys: list[ApplicationsPage]) -> dict[ApplicationsPage, Answer]:
-    """A page in id order; with a name, only the application of that name (names are unique)."""
+    """A page in id order; with a name, only the application of that name (names are unique).
+    Pages of one limit and one view share a statement."""
     answers = {}
+    together: dict[tuple[int, frozenset[str] | None], list[ApplicationsPage]] = {}
     for key in keys:
-        statement = SELECT_PAGE if key.name is None else SELECT_PAGE_BY_NAME
+        if key.name is None:
+            together.setdefault((key.limit, key.readable), []).append(key)
+            continue
         readable = None if key.readable is None else sorted(key.readable)
         params = {"limit": key.limit, "after": key.after, "name": key.name, "readable": readable}
-        row = await session.fetch_one(statement, params)
+        row = await session.fetch_one(SELECT_PAGE_BY_NAME, params)
         assert row is not None  # an aggregate always returns one row
-        # Stale when an application it shows changes, or one appears or goes (it may enter the
-        # page); filtered by name, also when an application takes or leaves that name.
-        depends = (tags.APPLICATIONS,) if key.name is None else (tags.APPLICATIONS, tags.APPLICATION_NAMES)
-        shown = tuple(tags.resource(id) for id in row["ids"] or ())
-        answers[key] = Answer.found(Page.from_row(row), *depends, *shown)
+        answers[key] = _page_answer(key, row)
+    for (limit, readable_set), of_group in together.items():
+        readable = None if readable_set is None else sorted(readable_set)
+        params = {"limit": limit, "afters": [key.after for key in of_group], "readable": readable}
+        rows = await session.fetch_all(SELECT_PAGES, params)
+        for row in rows:  # one per cursor, aggregates: numbered from 1 in the order given
+            key = of_group[row["n"] - 1]
+            answers[key] = _page_answer(key, row)
     return answers
+
+
+def _page_answer(key: ApplicationsPage, row: Row) -> Answer:
+    # Stale when an application it shows changes, or one appears or goes (it may enter the page);
+    # filtered by name, also when an application takes or leaves that name.
+    depends = (tags.APPLICATIONS,) if key.name is None else (tags.APPLICATIONS, tags.APPLICATION_NAMES)
+    shown = tuple(tags.resource(id) for id in row["ids"] or ())
+    return Answer.found(Page.from_row(row), *depends, *shown)
 
 
 async def configurations_of(session: Reads, keys: list[ConfigurationsPage]) -> dict[ConfigurationsPage, Answer]:

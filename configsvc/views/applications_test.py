@@ -122,3 +122,43 @@ async def test_an_applications_configurations_are_paged_whole_with_its_seq_as_et
     assert (empty.body, empty.etag) == (b"[]", '"0"')
     with pytest.raises(NotFound):
         await read(view.configurations_of, session, ConfigurationsPage(new_id(), 10, None))
+
+
+class CountingSession:
+    """The session, counting the statements sent through it."""
+
+    def __init__(self, session) -> None:
+        self._session = session
+        self.statements = 0
+
+    async def fetch_one(self, statement, params=None):
+        self.statements += 1
+        return await self._session.fetch_one(statement, params)
+
+    async def fetch_all(self, statement, params=None):
+        self.statements += 1
+        return await self._session.fetch_all(statement, params)
+
+
+async def test_pages_read_together_are_one_statement_per_limit_and_view_each_as_read_alone(session):
+    ids = sorted([(await create(session, f"app-{n}")).id for n in range(7)])
+    keys = [
+        ApplicationsPage(limit=3, after=None, name=None),
+        ApplicationsPage(limit=3, after=ids[1], name=None),
+        ApplicationsPage(limit=3, after=ids[5], name=None),
+        ApplicationsPage(limit=3, after=ids[6], name=None),  # past the end: an empty page
+        ApplicationsPage(limit=2, after=ids[0], name=None),
+        ApplicationsPage(limit=3, after=None, name=None, readable=frozenset(ids[4:6])),
+    ]
+    counting = CountingSession(session)
+
+    together = await view.applications(counting, keys)
+
+    assert counting.statements == 3  # limit 3 for all, limit 2, limit 3 for a scoped token
+    for key in keys:
+        alone = (await view.applications(session, [key]))[key]
+        assert together[key] == alone, key
+    assert [app["id"] for app in together[keys[1]].result().json()] == ids[2:5]
+    assert together[keys[1]].result().next_cursor == ids[4]
+    assert together[keys[3]].result().json() == []
+    assert [app["id"] for app in together[keys[5]].result().json()] == ids[4:6]
