@@ -104,7 +104,7 @@ def test_the_section_rotates_the_order_each_round_and_restarts_in_reverse_half_w
     ports = itertools.count(9000)
     names_by_port, started, runs = {}, [], []
 
-    def start_service(url, settings, port, *, quiet, SERVICE):
+    def start_service(url, settings, port, *, quiet, source, SERVICE):
         names_by_port[port] = SERVICE
         started.append((SERVICE, FakeServer()))
         return started[-1][1]

@@ -111,13 +111,16 @@ def service_environment(url: str, settings: BenchSettings, port: int) -> dict[st
 
 
 def start_service(
-    url: str, settings: BenchSettings, port: int, *, quiet: bool = False, **overrides: str
+    url: str, settings: BenchSettings, port: int, *, quiet: bool = False, source: Path | None = None, **overrides: str
 ) -> subprocess.Popen:
     """`make serve` with the bench's settings (and `overrides`), once it accepts connections; `quiet`
-    for a variant, whose output (an access log, say) is not the bench's report."""
+    for a variant, whose output (an access log, say) is not the bench's report; `source`, a copy of
+    the source tree to serve from instead of this one (`without_audit.py`)."""
     env = service_environment(url, settings, port) | overrides
     output = subprocess.DEVNULL if quiet else None
-    server = subprocess.Popen([sys.executable, "-m", "scripts.serve"], env=env, stdout=output, stderr=output)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "scripts.serve"], env=env, stdout=output, stderr=output, cwd=source
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:

@@ -6,7 +6,9 @@ request beside throughput):
 * GET configuration with access control enforced (AUTH_REQUIRED=true and a `read:*` token sent with
   every request) against off (no token): what authenticating a cached read costs;
 * PUT configuration with READ_REFRESH on against off, each PUT run right after a GET run over the
-  same data set on the same service, so that what the PUTs change is in use and is read again.
+  same data set on the same service, so that what the PUTs change is in use and is read again;
+* PUT configuration as served (each write records its audit event in its own statement) against
+  the same build with the audit taken out (`without_audit.py`, a copy made under the data dir).
 
 The token is stored by SQL, as the operator's command stores it but without turning enforcement
 on for the database: the services that are off stay open."""
@@ -14,6 +16,7 @@ on for the database: the services that are off stay open."""
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import psycopg2
 from ulid import ULID
@@ -23,8 +26,10 @@ from scripts.benchmark.paired_rounds import median_change, median_spread, round_
 from scripts.benchmark.service import BenchSettings
 from scripts.benchmark.tools import Measurement
 from scripts.benchmark.variants import Variant, measure_variants
+from scripts.benchmark.without_audit import build_without_audit
 from scripts.benchmark.workloads import Scenario, scenarios
 
+ROOT = Path(__file__).resolve().parents[2]
 INSERT_TOKEN = "INSERT INTO tokens (id, name, secret_sha256, scopes) VALUES (%s, 'bench reader', %s, '{read:*}')"
 
 
@@ -65,6 +70,8 @@ def comparisons(url: str, settings: BenchSettings) -> list[Comparison]:
     get_with_token = with_token(get, store_token(url))
     enforced, off = "access control enforced", "access control off"
     refresh_on, refresh_off = "refresh on (as served)", "refresh off"
+    audited, unaudited = "audit (as served)", "no audit"
+    without_audit = build_without_audit(ROOT, settings.data_dir / "bench" / "without-audit")
 
     def pairs(changed: str, changed_variant: Variant, reference: str, reference_variant: Variant) -> dict:
         # Started in this order (then reversed): the two kinds alternate.
@@ -92,6 +99,12 @@ def comparisons(url: str, settings: BenchSettings) -> list[Comparison]:
                 refresh_off,
                 Variant({"READ_REFRESH": "false"}, put, before=get),
             ),
+        ),
+        Comparison(
+            "audit: PUT configuration recording its audit event against the same build without the audit",
+            audited,
+            unaudited,
+            pairs(audited, Variant({}, put), unaudited, Variant({}, put, source=without_audit)),
         ),
     ]
 

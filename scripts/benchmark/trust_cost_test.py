@@ -7,6 +7,7 @@ from scripts.benchmark.service import BenchSettings
 from scripts.benchmark.tools import Measurement
 from scripts.benchmark.trust_cost import Comparison, comparisons, cost, trust_lines, trust_section, with_token
 from scripts.benchmark.variants import Variant
+from scripts.benchmark.without_audit import WITHOUT
 from scripts.benchmark.workloads import Scenario
 from test.sql import sql
 
@@ -21,15 +22,19 @@ def test_the_token_goes_in_wrk_headers_which_a_get_without_headers_of_its_own_se
     assert sent.lua.endswith(GET.lua)
 
 
-def test_the_token_is_stored_without_turning_enforcement_on(database_url):
-    plan = comparisons(database_url, BenchSettings(applications=1, configurations=1))
+def test_the_token_is_stored_without_turning_enforcement_on(database_url, tmp_path):
+    plan = comparisons(database_url, BenchSettings(applications=1, configurations=1, data_dir=tmp_path))
 
     assert sql(database_url, "SELECT enforced FROM access_control") == [(False,)]
     assert sql(database_url, "SELECT name, scopes FROM tokens") == [("bench reader", ["read:*"])]
-    access, refresh = plan
+    access, refresh, audit = plan
     assert [v.environment for v in access.variants.values()] == [{"AUTH_REQUIRED": "true"}, {}] * 2
     assert [v.environment.get("READ_REFRESH") for v in refresh.variants.values()] == ["true", "false"] * 2
     assert all(v.before is not None and v.before.name == "get_configuration" for v in refresh.variants.values())
+    without_audit = tmp_path / "bench" / "without-audit"
+    assert [v.source for v in audit.variants.values()] == [None, without_audit] * 2
+    assert all(v.scenario.name == "put_configuration" and v.before is None for v in audit.variants.values())
+    assert (without_audit / "configsvc" / "repositories" / "audit.py").read_text().endswith(WITHOUT)
 
 
 class FakeServer:
@@ -46,7 +51,7 @@ def test_each_variant_runs_its_before_scenario_unrecorded_ahead_of_each_measured
     ports = itertools.count(9000)
     names_by_port, runs = {}, []
 
-    def start_service(url, settings, port, *, quiet, SERVICE):
+    def start_service(url, settings, port, *, quiet, source, SERVICE):
         names_by_port[port] = SERVICE
         return FakeServer()
 

@@ -6,6 +6,7 @@ restart in the reverse order; each measured run with the workers' CPU time per r
 import signal
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 from scripts.benchmark.processes import worker_cpu_seconds
 from scripts.benchmark.service import BenchSettings, start_service, warm_up_seconds
@@ -19,6 +20,7 @@ class Variant:
     environment: dict[str, str]  # settings over the bench's own (service.py)
     scenario: Scenario
     before: Scenario | None = None  # run (not recorded) on the same service before each measured run
+    source: Path | None = None  # served from this copy of the source tree (None: this one)
 
 
 def measure_variants(
@@ -46,7 +48,10 @@ def _measure(
     """Start the variants in `order`, warm each up, then `rounds` rounds, rotated; stop them."""
     ports = {name: free_port() for name in order}
     started = {
-        name: start_service(url, settings, ports[name], quiet=True, **variants[name].environment) for name in order
+        name: start_service(
+            url, settings, ports[name], quiet=True, source=variants[name].source, **variants[name].environment
+        )
+        for name in order
     }
     try:
         for name in order:

@@ -22,7 +22,7 @@ class FakeServer:
 def test_each_variant_starts_with_its_own_settings_and_every_service_is_stopped(monkeypatch):
     ports, servers, environments, tokens = itertools.count(9000), [], {}, []
 
-    def start_service(url, settings, port, *, quiet, **environment):
+    def start_service(url, settings, port, *, quiet, source, **environment):
         environments[port] = environment
         servers.append(FakeServer())
         return servers[-1]
@@ -46,3 +46,24 @@ def test_each_variant_starts_with_its_own_settings_and_every_service_is_stopped(
     assert all(server.stopped for server in servers)
     assert {name: len(runs) for name, runs in results.items()} == {"on A": 3, "off A": 3}
     assert "run_token = 'test-on-A-0'" in tokens  # each run's names its own
+
+
+def test_a_variant_with_a_source_is_served_from_that_copy(monkeypatch, tmp_path):
+    sources = []
+
+    def start_service(url, settings, port, *, quiet, source, **environment):
+        sources.append(source)
+        return FakeServer()
+
+    monkeypatch.setattr(variants, "free_port", itertools.count(9000).__next__)
+    monkeypatch.setattr(variants, "start_service", start_service)
+    monkeypatch.setattr(variants, "run_wrk", lambda *args, **kwargs: Measurement(1000, 1, 5, 0, 100.0))
+
+    measure_variants(
+        "postgresql://bench",
+        BenchSettings(cost_rounds=1),
+        {"as served": Variant({}, GET), "copy": Variant({}, GET, source=tmp_path)},
+        label="test",
+    )
+
+    assert sources == [None, tmp_path]
