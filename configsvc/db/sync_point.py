@@ -97,13 +97,16 @@ class SyncPoint:
 
     def request(self) -> asyncio.Future[None]:
         """A future answered once a round trip that leaves from now on has proven what it must."""
-        waiting: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        if self._queued is None:
-            self._queued = [waiting]
-        else:
+        loop = asyncio.get_running_loop()
+        waiting: asyncio.Future[None] = loop.create_future()
+        if self._queued is not None:
             self._queued.append(waiting)
+            return waiting
+        self._queued = [waiting]
         if self._sent is None:
-            self._send_queued()  # nothing on the wire: this one leaves now
+            # Nothing on the wire: it leaves once the reads already made ready in this turn of the
+            # loop (requests that came in one read of the sockets) have asked too, and shares it.
+            loop.call_soon(self._send_if_idle)
         return waiting
 
     def answered(self, row: tuple[Any, ...]) -> None:
@@ -168,6 +171,10 @@ class SyncPoint:
             if not waiting.done():  # else its reader gave up (cancelled, or timed out)
                 waiting.set_result(None)
         if self._queued is not None:
+            self._send_queued()
+
+    def _send_if_idle(self) -> None:
+        if self._sent is None and self._queued is not None:  # else sent already, or failed
             self._send_queued()
 
     def _send_queued(self) -> None:

@@ -1,5 +1,7 @@
 """The sync point's round trips without a database: what it sends, and when a request is answered."""
 
+import asyncio
+
 import pytest
 
 from configsvc.db.sync_point import MARKER, SNAPSHOT, Snapshot, SyncPoint
@@ -13,6 +15,13 @@ class Wire:
 
     def send(self, query: str, params: tuple[str, str] | None) -> None:
         self.sent.append((query, params))
+
+
+async def asked(point: SyncPoint) -> asyncio.Future[None]:
+    """A request, and the turn of the loop at whose end a round trip leaves if none is out."""
+    waiting = point.request()
+    await asyncio.sleep(0)
+    return waiting
 
 
 def proven(point: SyncPoint, wire: Wire, snapshot: str, xid: int) -> None:
@@ -43,7 +52,7 @@ def test_a_snapshot_shows_nothing_new_only_while_no_transaction_but_markers_comp
 async def test_the_first_round_trip_is_a_marker_answered_only_once_the_marker_is_heard():
     wire = Wire()
     point = SyncPoint(wire.send, "mine")
-    waiting = point.request()
+    waiting = await asked(point)
     assert wire.sent == [(MARKER, ("mine", "1"))]
 
     point.answered(("", "", "10:12:10", "12"))
@@ -55,7 +64,7 @@ async def test_the_first_round_trip_is_a_marker_answered_only_once_the_marker_is
 async def test_a_marker_heard_before_its_query_is_answered_waits_for_the_answer():
     wire = Wire()
     point = SyncPoint(wire.send, "mine")
-    waiting = point.request()
+    waiting = await asked(point)
     point.heard("1")
     assert not waiting.done()
     point.answered(("", "", "10:12:10", "12"))
@@ -65,43 +74,43 @@ async def test_a_marker_heard_before_its_query_is_answered_waits_for_the_answer(
 async def test_while_nothing_completes_a_plain_round_trip_proves_it_and_a_completion_brings_a_marker():
     wire = Wire()
     point = SyncPoint(wire.send, "mine")
-    point.request()
+    await asked(point)
     proven(point, wire, "10:12:10", 12)
 
-    quiet = point.request()
+    quiet = await asked(point)
     assert wire.sent[-1] == (SNAPSHOT, None)
     point.answered(("10:13:10",))  # only the marker (12) completed since
     assert quiet.done()
 
-    busy = point.request()
+    busy = await asked(point)
     assert wire.sent[-1] == (SNAPSHOT, None)
     point.answered(("10:14:10",))  # 13 completed: something may be visible that is unheard
     assert not busy.done()
     proven(point, wire, "10:15:10", 15)
     assert busy.done()
 
-    after_commits = point.request()
+    after_commits = await asked(point)
     assert wire.sent[-1][0] == MARKER  # commits were seen last time: a marker at once
     proven(point, wire, "10:16:10", 16)
     assert after_commits.done()
-    point.request()
+    await asked(point)
     assert wire.sent[-1] == (SNAPSHOT, None)  # and quiet again since
 
 
 async def test_another_process_s_announced_marker_brings_no_marker_and_an_unannounced_commit_does():
     wire = Wire()
     point = SyncPoint(wire.send, "mine")
-    point.request()
+    await asked(point)
     proven(point, wire, "10:12:10", 12)
 
     point.announced("13")  # another process's marker, heard
-    quiet = point.request()
+    quiet = await asked(point)
     point.answered(("10:14:10",))
     assert quiet.done()
     assert point.markers == 1
 
     point.announced("not a transaction id")  # ignored
-    busy = point.request()
+    busy = await asked(point)
     point.answered(("10:15:10",))  # 14: not announced, a commit like any other
     assert not busy.done()
     assert wire.sent[-1][0] == MARKER
@@ -110,7 +119,7 @@ async def test_another_process_s_announced_marker_brings_no_marker_and_an_unanno
 async def test_requests_while_a_round_trip_is_out_share_the_next_one():
     wire = Wire()
     point = SyncPoint(wire.send, "mine")
-    first = point.request()
+    first = await asked(point)
     second, third = point.request(), point.request()
     assert len(wire.sent) == 1
     proven(point, wire, "10:12:10", 12)
@@ -127,7 +136,7 @@ async def test_requests_while_a_round_trip_is_out_share_the_next_one():
 async def test_a_read_that_gives_up_leaves_the_others_waiting_on_the_same_round_trip():
     wire = Wire()
     point = SyncPoint(wire.send, "mine")
-    on_the_wire = point.request()
+    on_the_wire = await asked(point)
     leaving, staying = point.request(), point.request()  # both wait for the next round trip
     leaving.cancel()  # its task was cancelled (its client left), or its deadline passed
     proven(point, wire, "10:12:10", 12)
@@ -140,11 +149,34 @@ async def test_a_read_that_gives_up_leaves_the_others_waiting_on_the_same_round_
 async def test_a_lost_connection_fails_every_waiting_request():
     wire = Wire()
     point = SyncPoint(wire.send, "mine")
-    first = point.request()
-    second = point.request()
+    first = await asked(point)
+    second = await asked(point)
 
     point.fail(ConnectionError("gone"))
 
     for waiting in (first, second):
         with pytest.raises(ConnectionError):
             waiting.result()
+
+
+async def test_requests_made_in_one_turn_of_the_loop_share_one_round_trip():
+    wire = Wire()
+    point = SyncPoint(wire.send, "mine")
+    together = [point.request() for _ in range(5)]  # as the reads of one read of the sockets ask
+    assert wire.sent == []  # it leaves at the end of this turn, not with the first request
+    await asyncio.sleep(0)
+    assert wire.sent == [(MARKER, ("mine", "1"))]
+    proven(point, wire, "10:12:10", 12)
+    assert all(waiting.done() for waiting in together)
+    assert point.round_trips == 1
+
+
+async def test_a_round_trip_scheduled_when_the_connection_is_lost_is_never_sent():
+    wire = Wire()
+    point = SyncPoint(wire.send, "mine")
+    waiting = point.request()
+    point.fail(ConnectionError("gone"))
+    await asyncio.sleep(0)
+    assert wire.sent == []
+    with pytest.raises(ConnectionError):
+        waiting.result()
