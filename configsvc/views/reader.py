@@ -51,7 +51,9 @@ class Reader:
         self.misses = 0
         self.refresh = refresh
         self.refreshes = 0  # entries read again after a change because they were in use
-        self._refreshing: set[asyncio.Future[Answer]] = set()
+        self.refresh_rounds = 0  # the batches they went in: one out at a time, all pending in each
+        self._to_refresh: dict[ReadKind[Any], set[Hashable]] = {}
+        self._refresher: asyncio.Task[None] | None = None
         self.listener = listener
         self.loop_reads = loop_reads
         self._subscribers: list[Subscriber] = []
@@ -72,10 +74,14 @@ class Reader:
         if self.loop_reads is not None:
             await self.loop_reads.wait_connected(wait_seconds if self.listening else 0)
 
+    @property
+    def refreshing(self) -> bool:
+        return self._refresher is not None
+
     async def stop(self) -> None:
-        for refreshing in list(self._refreshing):
-            refreshing.cancel()
-        await asyncio.gather(*self._refreshing, return_exceptions=True)
+        if self._refresher is not None:
+            self._refresher.cancel()
+            await asyncio.gather(self._refresher, return_exceptions=True)
         if self.listener is not None:
             await self.listener.stop()
         if self.loop_reads is not None:
@@ -170,8 +176,8 @@ class Reader:
 
     def notified(self, payload: str) -> None:
         """A change notification arrived (the listener's). What it makes stale is evicted; what of it
-        is in use (read since it was cached) is read again at once, batched with the other
-        refreshes of the moment, so that the next read of it finds it cached again."""
+        is in use (read since it was cached) is read again soon, batched with the other refreshes
+        pending (`_refresh_pending`), so that the next read of it finds it cached again."""
         changed = tags.of_notification(payload)
         if changed is None:
             self.reset()
@@ -186,14 +192,25 @@ class Reader:
         if not (self.refresh and kind.refreshable):
             return
         self.refreshes += 1
-        task = asyncio.ensure_future(self._batches[kind].load(key))
-        self._refreshing.add(task)
-        task.add_done_callback(self._refreshed)
+        self._to_refresh.setdefault(kind, set()).add(key)
+        if self._refresher is None:
+            self._refresher = asyncio.ensure_future(self._refresh_pending())
 
-    def _refreshed(self, task: "asyncio.Future[Answer]") -> None:
-        self._refreshing.discard(task)  # type: ignore[arg-type]
-        if not task.cancelled():
-            task.exception()  # retrieved: a refresh that failed leaves the entry evicted, nothing more
+    async def _refresh_pending(self) -> None:
+        """One round of refreshes out at a time; what goes stale meanwhile waits for the next, with
+        everything else that did. Under writes that is many entries per statement, where one round
+        per notification was a statement, a task and a connection's turn for every entry changed."""
+        try:
+            while self._to_refresh:
+                pending, self._to_refresh = self._to_refresh, {}
+                self.refresh_rounds += 1
+                # A refresh that fails leaves its entry evicted, nothing more.
+                await asyncio.gather(
+                    *(self._batches[kind].load(key) for kind, keys in pending.items() for key in keys),
+                    return_exceptions=True,
+                )
+        finally:
+            self._refresher = None
 
     def reset(self) -> None:
         """Changes may have gone unheard (the listener's connection was lost or made)."""

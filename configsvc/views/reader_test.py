@@ -274,7 +274,7 @@ class GatedSessions:
 
 async def refreshed(reader: Reader) -> None:
     async with asyncio.timeout(10):
-        while reader._refreshing:
+        while reader.refreshing:
             await asyncio.sleep(0.01)
 
 
@@ -350,6 +350,45 @@ async def test_a_refresh_racing_a_second_write_never_serves_the_first(database, 
         cached = reader.peek(kinds.CONFIGURATION, config_id)
         assert cached is None or cached[0].json()["version"] == 3
         assert (await reader.value(kinds.CONFIGURATION, config_id)).json()["version"] == 3
+    finally:
+        await reader.stop()
+
+
+async def test_changes_heard_while_a_refresh_round_is_out_are_read_again_together_in_the_next(database, database_url):
+    """Under writes, one statement for everything that went stale while the last one was out, not a
+    statement per notification."""
+    reader = await listening(create_reader(settings_for(database_url), database))
+    try:
+        app_id, first = await create_configuration(database)
+        others = [str(ULID()) for _ in range(4)]
+        for n, config_id in enumerate(others):
+            sql(
+                database_url,
+                "INSERT INTO configurations (id, application_id, name, config) VALUES (%s, %s, %s, '{}')",
+                (config_id, app_id, f"other-{n}"),
+            )
+        await reader.listener.synced()
+        for config_id in (first, *others):
+            await reader.value(kinds.CONFIGURATION, config_id)
+            await reader.value(kinds.CONFIGURATION, config_id)  # in use
+        batches = reader._batches[kinds.CONFIGURATION]
+        gated = batches._sessions = GatedSessions(batches._sessions)
+
+        sql(database_url, "UPDATE configurations SET version = 2 WHERE id = %s", (first,))
+        async with asyncio.timeout(10):
+            await gated.fetched.wait()  # the first round is out
+        for config_id in others:  # one notification each
+            sql(database_url, "UPDATE configurations SET version = 2 WHERE id = %s", (config_id,))
+        await reader.listener.synced()
+        assert (reader.refreshes, reader.refresh_rounds) == (5, 1)
+        gated.gate.set()
+        await refreshed(reader)
+
+        assert reader.refresh_rounds == 2
+        hits, misses = reader.hits, reader.misses
+        for config_id in (first, *others):
+            assert (await reader.value(kinds.CONFIGURATION, config_id)).json()["version"] == 2
+        assert (reader.hits, reader.misses) == (hits + 5, misses)
     finally:
         await reader.stop()
 
