@@ -50,7 +50,10 @@ APPLICATION: ReadKind[str] = ReadKind(
     current_etags=etags.applications,
     absent=applications.NO_APPLICATION,
 )
-APPLICATIONS: ReadKind[ApplicationsPage] = ReadKind("applications", applications.applications)
+# Not refreshed: a page shows up to its limit of applications and goes stale with a write to any of
+# them, so under writes it would be read again for nearly every write (100 rows each time, in each
+# process) and be stale again before it is read; after the writes its next read is a miss instead.
+APPLICATIONS: ReadKind[ApplicationsPage] = ReadKind("applications", applications.applications, refreshable=False)
 CONFIGURATIONS_OF: ReadKind[ConfigurationsPage] = ReadKind(
     "configurations of an application",
     applications.configurations_of,

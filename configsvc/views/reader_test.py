@@ -433,3 +433,27 @@ async def test_reads_return_their_connection_and_fail_fast_when_none_is_free(dat
                 await reader.value(kinds.APPLICATIONS, ApplicationsPage(1, None, None))
             with pytest.raises(PoolExhausted):
                 await reader.applied_migrations()
+
+
+async def test_a_page_of_applications_is_evicted_by_a_change_not_read_again(database, database_url):
+    reader = await listening(create_reader(settings_for(database_url), database))
+    try:
+        app_id, _ = await create_configuration(database)
+        page = ApplicationsPage(10, None, None)
+        await reader.listener.synced()
+        await reader.value(kinds.APPLICATIONS, page)
+        await reader.value(kinds.APPLICATIONS, page)  # in use
+        await reader.value(kinds.APPLICATION, app_id)
+        await reader.value(kinds.APPLICATION, app_id)  # in use
+
+        sql(
+            database_url, "UPDATE applications SET comments = 'changed', version = version + 1 WHERE id = %s", (app_id,)
+        )
+        await reader.listener.synced()
+        await refreshed(reader)
+
+        assert reader.refreshes == 1  # the application itself
+        assert reader.peek(kinds.APPLICATION, app_id) is not None
+        assert reader.peek(kinds.APPLICATIONS, page) is None
+    finally:
+        await reader.stop()
