@@ -64,3 +64,18 @@ def test_what_a_token_may_not_read_is_absent_for_it():
         readable_value(reader, Answer.not_found("no such configuration", APP), "absent")
     with pytest.raises(NotFound, match="absent"):
         readable_value(reader, Answer.not_found("no such configuration", OTHER), "absent")
+
+
+def test_a_header_seen_lately_gives_its_digest_again_and_the_memory_is_bounded(monkeypatch):
+    from configsvc.api.http import auth
+
+    monkeypatch.setattr(auth, "_RECENT_DIGESTS", {})
+    monkeypatch.setattr(auth, "MAX_RECENT_DIGESTS", 3)
+    secrets = [new_secret() for _ in range(4)]
+    for secret in secrets:
+        assert bearer_digest(f"Bearer {secret}") == digest(secret)
+        assert bearer_digest(f"Bearer {secret}") == digest(secret)  # from memory
+    assert list(auth._RECENT_DIGESTS) == [f"Bearer {secrets[3]}"]  # emptied when full
+    with pytest.raises(Unauthenticated):
+        bearer_digest("Basic " + secrets[3])  # a malformed header is refused, and not remembered
+    assert len(auth._RECENT_DIGESTS) == 1
