@@ -5,6 +5,7 @@ is already visible; a round trip that NOTIFYs a marker of its own cannot."""
 import select
 
 import psycopg2
+import psycopg2.sql
 
 from test.late_signals import LateSignal
 from test.sql import sql
@@ -15,7 +16,7 @@ def listening(dsn: str, *channels: str):
     conn.autocommit = True
     with conn.cursor() as cursor:
         for channel in channels:
-            cursor.execute(f"LISTEN {channel}")
+            cursor.execute(psycopg2.sql.SQL("LISTEN {}").format(psycopg2.sql.Identifier(channel)))
     return conn
 
 
