@@ -1,4 +1,4 @@
-"""Fakes that subclass the real interface, for tests of HTTP mapping that touch no SQL."""
+"""Fakes that subclass (or stand in for) the real interface, for tests that touch no SQL."""
 
 from configsvc.db.pool import Database
 from configsvc.main import create_app
@@ -18,3 +18,17 @@ class NoDatabase(Database):
 def app_without_database(**overrides: object):
     """The whole app (middleware, routes, handlers) over `NoDatabase`: no PostgreSQL needed."""
     return create_app(settings_for("", **overrides), database=NoDatabase())
+
+
+class FakeServer:
+    """A started service as the bench's runners use it (a subprocess.Popen): stopped, never run."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+        self.pid = 1
+
+    def send_signal(self, signal: int) -> None:
+        self.stopped = True
+
+    def wait(self, timeout: float) -> int:
+        return 0

@@ -14,6 +14,7 @@ from scripts.benchmark.operating import (
 )
 from scripts.benchmark.service import BenchSettings
 from scripts.benchmark.tools import Measurement
+from test.fakes import FakeServer
 
 JSON_LOG = "JSON access log on"
 # Three rounds of (req/s, CPU us per request) per service. Per round, on A+B against off A+B:
@@ -86,18 +87,6 @@ def test_the_cost_and_the_noise_floor_are_printed_together_with_the_target():
         "operating: A/A control, identical services differed by a median 3.0% (off) and 2.1% (on) "
         "per round in throughput, 3.9% and 5.7% in CPU per request"
     )
-
-
-class FakeServer:
-    def __init__(self):
-        self.stopped = False
-        self.pid = 1
-
-    def send_signal(self, signal):
-        self.stopped = True
-
-    def wait(self, timeout):
-        return 0
 
 
 def test_the_section_rotates_the_order_each_round_and_restarts_in_reverse_half_way(monkeypatch):

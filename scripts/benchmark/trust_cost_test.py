@@ -9,6 +9,7 @@ from scripts.benchmark.trust_cost import Comparison, comparisons, cost, trust_li
 from scripts.benchmark.variants import Variant
 from scripts.benchmark.without_audit import WITHOUT
 from scripts.benchmark.workloads import Scenario
+from test.fakes import FakeServer
 from test.sql import sql
 
 GET = Scenario("get", "GET", "request = function() return wrk.format('GET', '/x') end\n", None)
@@ -35,16 +36,6 @@ def test_the_token_is_stored_without_turning_enforcement_on(database_url, tmp_pa
     assert [v.source for v in audit.variants.values()] == [None, without_audit] * 2
     assert all(v.scenario.name == "put_configuration" and v.before is None for v in audit.variants.values())
     assert (without_audit / "configsvc" / "repositories" / "audit.py").read_text().endswith(WITHOUT)
-
-
-class FakeServer:
-    pid = 1
-
-    def send_signal(self, signal):
-        self.stopped = True
-
-    def wait(self, timeout):
-        return 0
 
 
 def test_each_variant_runs_its_before_scenario_unrecorded_ahead_of_each_measured_run(monkeypatch):

@@ -5,18 +5,9 @@ from scripts.benchmark.service import BenchSettings
 from scripts.benchmark.tools import Measurement
 from scripts.benchmark.variants import Variant, measure_variants
 from scripts.benchmark.workloads import Scenario
+from test.fakes import FakeServer
 
 GET = Scenario("get", "GET", "request = function() return wrk.format('GET', '/x') end\n", None)
-
-
-class FakeServer:
-    pid = 1
-
-    def send_signal(self, signal):
-        self.stopped = True
-
-    def wait(self, timeout):
-        return 0
 
 
 def test_each_variant_starts_with_its_own_settings_and_every_service_is_stopped(monkeypatch):
