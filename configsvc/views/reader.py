@@ -152,8 +152,8 @@ class Reader:
         listener = self.listener
         if listener is None or not listener.live:
             return None
-        cached = self.cache.get((kind, key))
-        return None if cached is None else (cached, self.cache.tags((kind, key)))
+        entry = self.cache.entry((kind, key))
+        return None if entry is None else (entry[0], entry[1])
 
     async def applied_migrations(self) -> set[tuple[int, str]]:
         """Readiness always asks the database itself."""
