@@ -30,8 +30,11 @@ SELECT_BY_IDS = Prepared(
     ),
 )
 # Names to a configuration in one statement: the application by its unique name, then its
-# configuration by (application_id, name), both from their unique indexes.
-_IN_ITS_APPLICATION = "FROM configurations c WHERE c.application_id = a.id AND c.name = wanted.name"
+# configuration by (application_id, name), both from their unique indexes. OFFSET 0 keeps the
+# configuration's subquery apart: flattened into the joins, the prepared (generic) plan looked up
+# every configuration of the application by application_id alone and filtered the names after the
+# join (EXPLAIN ANALYZE on the bench's data: 20 names 0.98 -> 0.49 ms a statement, by ids 0.35).
+_IN_ITS_APPLICATION = "FROM configurations c WHERE c.application_id = a.id AND c.name = wanted.name OFFSET 0"
 SELECT_BY_NAMES = Prepared(
     "view_configurations_by_name",
     f"""

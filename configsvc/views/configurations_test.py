@@ -98,3 +98,38 @@ async def test_a_deleted_configuration_keeps_its_history(session, config_id):
         await read(view.configurations, session, config_id)
     assert [r["version"] for r in (await read(view.revisions, session, (config_id, 10, None))).json()] == [4, 3, 2, 1]
     assert (await read(view.revision, session, (config_id, 1))).json()["config"] == {"v": 1}
+
+
+def _index_conditions(plan: dict) -> list[str]:
+    found = [plan["Index Cond"]] if "Index Cond" in plan else []
+    for child in plan.get("Plans", []):
+        found += _index_conditions(child)
+    return found
+
+
+async def test_by_name_finds_the_configuration_by_both_columns_of_its_unique_index(session):
+    """In the plan every connection keeps (generic), not by its application alone and its name
+    filtered afterwards: a cost that grows with the application's configurations."""
+    # Enough rows that the planner reads indexes: 200 applications of 10 configurations each.
+    await session.execute(
+        "INSERT INTO applications (id, name) SELECT '01BYNAMEAPP' || lpad(n::text, 15, '0'), 'app-' || n"
+        " FROM generate_series(1, 200) n"
+    )
+    await session.execute(
+        "INSERT INTO configurations (id, application_id, name)"
+        " SELECT '01BYNAMECFG' || lpad(n::text, 15, '0'), '01BYNAMEAPP' || lpad((1 + n % 200)::text, 15, '0'), 'c' || n"
+        " FROM generate_series(1, 2000) n"
+    )
+    await session.execute("ANALYZE applications, configurations")
+    await session.execute("SET plan_cache_mode = force_generic_plan")
+    try:
+        await session.execute(view.SELECT_BY_NAMES.prepare_sql)
+        explained = await session.fetch_one(
+            "EXPLAIN (FORMAT JSON) " + view.SELECT_BY_NAMES.execute_sql, {"applications": ["app-8"], "names": ["c7"]}
+        )
+    finally:
+        await session.execute(f"DEALLOCATE {view.SELECT_BY_NAMES.name}")
+        await session.execute("RESET plan_cache_mode")
+    assert explained is not None
+    conditions = _index_conditions(explained["QUERY PLAN"][0]["Plan"])
+    assert any("application_id" in c and "(name)" in c for c in conditions), conditions
