@@ -9,7 +9,7 @@ open fetch are dropped.
 """
 
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Protocol
 
@@ -32,7 +32,8 @@ class ReadCache:
         self._stamps: dict[str, int] = {}  # tag -> clock of its last change, oldest first
         self._cleared_at = 0
         self._open: dict[int, int] = {}  # clock a fetch began at -> fetches still open, oldest first
-        self._read: set[Hashable] = set()  # entries read since they were stored
+        self._read: dict[Hashable, float] = {}  # entry -> when it was last read (time.monotonic)
+        self._reread: dict[Hashable, float] = {}  # being read again after a change: when last read
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -47,17 +48,36 @@ class ReadCache:
         return key in self._entries
 
     def get(self, key: Hashable) -> Sized | None:
-        entry = self.entry(key)
+        """`key`'s value, not counted as a read of it."""
+        entry = self._entries.get(key)
         return None if entry is None else entry[0]
 
-    def entry(self, key: Hashable) -> tuple[Sized, tuple[str, ...], int] | None:
-        """`key`'s value, tags and size, in one look-up (the hot read's), marked recently used and read."""
+    def entry(self, key: Hashable, now: float) -> tuple[Sized, tuple[str, ...], int] | None:
+        """`key`'s value, tags and size, in one look-up (the hot read's), marked recently used and
+        read at `now`."""
         entry = self._entries.get(key)
         if entry is None:
             return None
         self._entries.move_to_end(key)
-        self._read.add(key)
+        self._read[key] = now
         return entry
+
+    def read_at(self, key: Hashable, now: float) -> None:
+        """`key`, if held, was read at `now` (a read the database answered: it is in use too)."""
+        if key in self._entries:
+            self._read[key] = now
+
+    @contextmanager
+    def reading_again(self, last_read: Mapping[Hashable, float]) -> Iterator[None]:
+        """Around a refresh of entries a change evicted (`last_read`: when each was last read): what
+        it stores keeps that time, so that it is read again after the next change too while it is
+        still in use, even if nobody read it in between."""
+        self._reread.update(last_read)
+        try:
+            yield
+        finally:
+            for key in last_read:
+                self._reread.pop(key, None)
 
     def tags(self, key: Hashable) -> tuple[str, ...]:
         entry = self._entries.get(key)
@@ -100,25 +120,29 @@ class ReadCache:
         self._discard(key)
         self._entries[key] = (value, tags, size)
         self.bytes += size
+        last_read = self._reread.pop(key, None) if self._reread else None
+        if last_read is not None:
+            self._read[key] = last_read
         for tag in tags:
             self._by_tag.setdefault(tag, set()).add(key)
         while self.bytes > self.max_bytes:
             self._discard(next(iter(self._entries)))
         return True
 
-    def invalidate(self, tags: Iterable[str]) -> list[Hashable]:
-        """Evict what depends on `tags`; the evicted entries that were read since they were stored
-        (worth reading again at once: they are in use)."""
+    def invalidate(self, tags: Iterable[str]) -> list[tuple[Hashable, float]]:
+        """Evict what depends on `tags`; the evicted entries that were ever read, each with when it
+        last was (the reader reads again at once those in use)."""
         self.clock += 1
-        in_use = []
+        read = []
         for tag in tags:
             self._stamps.pop(tag, None)
             self._stamps[tag] = self.clock
             for key in self._by_tag.pop(tag, ()):
-                if key in self._read:
-                    in_use.append(key)
+                last_read = self._read.get(key)
+                if last_read is not None:
+                    read.append((key, last_read))
                 self._discard(key)
-        return in_use
+        return read
 
     def clear(self) -> None:
         self.clock += 1
@@ -130,7 +154,7 @@ class ReadCache:
         self.bytes = 0
 
     def _discard(self, key: Hashable) -> None:
-        self._read.discard(key)
+        self._read.pop(key, None)
         entry = self._entries.pop(key, None)
         if entry is None:
             return

@@ -64,7 +64,7 @@ def test_the_least_recently_used_entries_go_first_when_full():
     with cache.fetching() as fetch:
         fetch.keep("one", rep("aaaa"), ("1",))
         fetch.keep("two", rep("bbbb"), ("2",))
-        cache.get("one")  # used: "two" is now the oldest
+        cache.entry("one", 1.0)  # used: "two" is now the oldest
         fetch.keep("three", rep("cccc"), ("3",))
 
     assert (cache.get("one"), cache.get("two")) == (rep("aaaa"), None)
@@ -74,16 +74,37 @@ def test_the_least_recently_used_entries_go_first_when_full():
     assert (len(cache), cache.bytes) == (0, 0)
 
 
-def test_an_invalidation_names_the_evicted_entries_that_were_read_since_they_were_stored():
+def test_an_invalidation_names_the_evicted_entries_that_were_read_and_when_they_last_were():
     cache = ReadCache(10_000)
     with cache.fetching() as fetch:
         fetch.keep("read", rep("a"), ("t",))
         fetch.keep("unread", rep("b"), ("t",))
-    cache.get("read")
+        fetch.keep("fetched by a read", rep("c"), ("t",))
+    cache.entry("read", 5.0)
+    cache.entry("read", 7.0)
+    cache.get("unread")  # a look, not a read
+    cache.read_at("fetched by a read", 6.0)
+    cache.read_at("not held", 6.0)
 
-    assert cache.invalidate(("t",)) == ["read"]
+    assert sorted(cache.invalidate(("t",))) == [("fetched by a read", 6.0), ("read", 7.0)]
     with cache.fetching() as fetch:
-        fetch.keep("read", rep("a2"), ("t",))  # stored again: not read since
+        fetch.keep("read", rep("a2"), ("t",))  # stored again, by a fetch that was not reading it again
+    assert cache.invalidate(("t",)) == []
+    cache.read_at("not held", 8.0)
+    assert "not held" not in cache
+
+
+def test_what_a_refresh_stores_keeps_when_it_was_last_read():
+    """So that a change after the refresh reads it again too, while it is in use, though nobody read
+    the refreshed entry in between."""
+    cache = ReadCache(10_000)
+    with cache.reading_again({"k": 7.0, "not kept": 7.0}), cache.fetching() as fetch:
+        fetch.keep("k", rep("a"), ("t",))
+        fetch.keep("other", rep("b"), ("t",))
+
+    assert sorted(cache.invalidate(("t",))) == [("k", 7.0)]
+    with cache.fetching() as fetch:
+        fetch.keep("not kept", rep("c"), ("t",))  # after the refresh ended: nothing carried over
     assert cache.invalidate(("t",)) == []
 
 

@@ -13,6 +13,7 @@ instance made it. Two ways give that:
 """
 
 import asyncio
+import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -30,11 +31,20 @@ from configsvc.views.kinds import ReadKind
 # A subscriber learns the tags of every change, or None when anything may have changed unheard.
 Subscriber = Callable[[tuple[str, ...] | None], None]
 
+# An entry read within this long before a change made it stale is in use: it is read again at once
+# (clients that poll a configuration do so every few seconds to a minute; the bench's reads of a
+# document come 15-30 s apart). Older ones are only evicted.
+RECENTLY_READ_SECONDS = 60.0
+# A refresh round waits this long first, gathering what else goes stale meanwhile: under writes,
+# fewer and larger statements, and a key written again meanwhile read once. A read in that time
+# goes to the database, as it would without refreshing.
+REFRESH_GATHER_SECONDS = 0.05
+
 
 class Reader:
     """Reads through `listener` (None: nothing is served from memory) and, when it is free, the
-    `loop_reads` connection (else the pool); with `refresh`, reads again at once what a change made
-    stale while it was in use (else only evicts it)."""
+    `loop_reads` connection (else the pool); with `refresh`, reads again soon what a change made
+    stale while it was in use, read in the last RECENTLY_READ_SECONDS (else only evicts it)."""
 
     def __init__(
         self,
@@ -52,7 +62,7 @@ class Reader:
         self.refresh = refresh
         self.refreshes = 0  # entries read again after a change because they were in use
         self.refresh_rounds = 0  # the batches they went in: one out at a time, all pending in each
-        self._to_refresh: dict[ReadKind[Any], set[Hashable]] = {}
+        self._to_refresh: dict[tuple[ReadKind[Any], Hashable], float] = {}  # -> when it was last read
         self._refresher: asyncio.Task[None] | None = None
         self.listener = listener
         self.loop_reads = loop_reads
@@ -115,8 +125,10 @@ class Reader:
             if missing:
                 self.misses += len(missing)
                 loaded = await asyncio.gather(*(self._batches[wanted[n][0]].load(wanted[n][1]) for n in missing))
+                now = time.monotonic()
                 for n, answer in zip(missing, loaded, strict=True):
                     answers[n] = answer
+                    self.cache.read_at(wanted[n], now)
             return answers  # type: ignore[return-value]
 
     async def _from_memory(self, wanted: list[tuple[ReadKind[Any], Hashable]]) -> list[Answer | None]:
@@ -132,7 +144,8 @@ class Reader:
             return [None] * len(wanted)  # nothing provable from memory: ask the database
         if not listener.live:  # lost during the round trip (the cache was cleared then)
             return [None] * len(wanted)
-        found = [cache.entry(key) for key in wanted]
+        now = time.monotonic()
+        found = [cache.entry(key, now) for key in wanted]
         self.hits += sum(entry is not None for entry in found)
         return [None if entry is None else Answer(entry[0], entry[1]) for entry in found]
 
@@ -152,7 +165,7 @@ class Reader:
         listener = self.listener
         if listener is None or not listener.live:
             return None
-        entry = self.cache.entry((kind, key))
+        entry = self.cache.entry((kind, key), time.monotonic())
         return None if entry is None else (entry[0], entry[1])
 
     async def applied_migrations(self) -> set[tuple[int, str]]:
@@ -176,39 +189,48 @@ class Reader:
 
     def notified(self, payload: str) -> None:
         """A change notification arrived (the listener's). What it makes stale is evicted; what of it
-        is in use (read since it was cached) is read again soon, batched with the other refreshes
-        pending (`_refresh_pending`), so that the next read of it finds it cached again."""
+        is in use (read in the last RECENTLY_READ_SECONDS) is read again soon, batched with the other
+        refreshes pending (`_refresh_pending`), so that the next read of it finds it cached again."""
         changed = tags.of_notification(payload)
         if changed is None:
             self.reset()
             return
-        for kind, key in self.cache.invalidate(changed):  # type: ignore[misc]
-            self._refresh(kind, key)
+        evicted = self.cache.invalidate(changed)
+        if evicted and self.refresh:
+            recently = time.monotonic() - RECENTLY_READ_SECONDS
+            for (kind, key), last_read in evicted:  # type: ignore[misc]
+                if last_read >= recently:
+                    self._refresh(kind, key, last_read)
         for subscriber in self._subscribers:
             subscriber(changed)
 
-    def _refresh(self, kind: ReadKind[Any], key: Hashable) -> None:
+    def _refresh(self, kind: ReadKind[Any], key: Hashable, last_read: float) -> None:
         """Read it again, through its batch: kept only if nothing changed meanwhile (cache.py)."""
-        if not (self.refresh and kind.refreshable):
+        if not kind.refreshable:
             return
         self.refreshes += 1
-        self._to_refresh.setdefault(kind, set()).add(key)
+        self._to_refresh[(kind, key)] = last_read
         if self._refresher is None:
             self._refresher = asyncio.ensure_future(self._refresh_pending())
 
     async def _refresh_pending(self) -> None:
-        """One round of refreshes out at a time; what goes stale meanwhile waits for the next, with
-        everything else that did. Under writes that is many entries per statement, where one round
-        per notification was a statement, a task and a connection's turn for every entry changed."""
+        """One round of refreshes out at a time, each after REFRESH_GATHER_SECONDS; what goes stale
+        meanwhile waits for the next, with everything else that did. Under writes that is many
+        entries per statement, where one round per notification was a statement, a task and a
+        connection's turn for every entry changed. What a read has fetched meanwhile is skipped."""
         try:
             while self._to_refresh:
+                await asyncio.sleep(REFRESH_GATHER_SECONDS)
                 pending, self._to_refresh = self._to_refresh, {}
+                pending = {wanted: last_read for wanted, last_read in pending.items() if wanted not in self.cache}
+                if not pending:
+                    continue
                 self.refresh_rounds += 1
-                # A refresh that fails leaves its entry evicted, nothing more.
-                await asyncio.gather(
-                    *(self._batches[kind].load(key) for kind, keys in pending.items() for key in keys),
-                    return_exceptions=True,
-                )
+                with self.cache.reading_again(pending):
+                    # A refresh that fails leaves its entry evicted, nothing more.
+                    await asyncio.gather(
+                        *(self._batches[kind].load(key) for kind, key in pending), return_exceptions=True
+                    )
         finally:
             self._refresher = None
 

@@ -12,6 +12,7 @@ from configsvc.errors import NotFound, PoolExhausted
 from configsvc.main import create_reader
 from configsvc.unit_of_work import UnitOfWork
 from configsvc.views import kinds
+from configsvc.views import reader as reader_module
 from configsvc.views.keys import ApplicationsPage, ByName
 from configsvc.views.reader import Reader
 from test.client import settings_for
@@ -278,20 +279,21 @@ async def refreshed(reader: Reader) -> None:
             await asyncio.sleep(0.01)
 
 
-async def test_a_changed_entry_in_use_is_read_again_so_the_next_read_is_a_hit(database, database_url):
+async def test_a_changed_entry_in_use_is_read_again_so_the_next_read_is_a_hit(database, database_url, monkeypatch):
+    monkeypatch.setattr(reader_module, "RECENTLY_READ_SECONDS", 0.5)
     reader = await listening(create_reader(settings_for(database_url), database))
     try:
         app_id, config_id = await create_configuration(database)
-        unread_id = str(ULID())
+        idle_id = str(ULID())
         sql(
             database_url,
-            "INSERT INTO configurations (id, application_id, name, config) VALUES (%s, %s, 'unread', '{}')",
-            (unread_id, app_id),
+            "INSERT INTO configurations (id, application_id, name, config) VALUES (%s, %s, 'idle', '{}')",
+            (idle_id, app_id),
         )
         await reader.listener.synced()
-        await reader.value(kinds.CONFIGURATION, config_id)
-        await reader.value(kinds.CONFIGURATION, config_id)  # read since it was stored: in use
-        await reader.value(kinds.CONFIGURATION, unread_id)  # stored, never read from memory
+        await reader.value(kinds.CONFIGURATION, idle_id)  # a read too, but longer ago than 0.5 s
+        await asyncio.sleep(0.6)
+        await reader.value(kinds.CONFIGURATION, config_id)  # read (from the database): in use
 
         sql(
             database_url,
@@ -301,11 +303,52 @@ async def test_a_changed_entry_in_use_is_read_again_so_the_next_read_is_a_hit(da
         await reader.listener.synced()
         await refreshed(reader)
 
-        assert reader.refreshes == 1
-        assert reader.peek(kinds.CONFIGURATION, unread_id) is None  # just evicted
+        assert (reader.refreshes, reader.refresh_rounds) == (1, 1)
+        assert reader.peek(kinds.CONFIGURATION, idle_id) is None  # just evicted
         hits, misses = reader.hits, reader.misses
         assert (await reader.value(kinds.CONFIGURATION, config_id)).json()["name"] == "c-renamed"
         assert (reader.hits, reader.misses) == (hits + 1, misses)
+    finally:
+        await reader.stop()
+
+
+async def test_a_refreshed_entry_is_read_again_after_the_next_change_too_while_in_use(database, database_url):
+    """Written twice with no read in between, it is still in use: the second change refreshes it
+    as the first did, and the next read is a hit."""
+    reader = await listening(create_reader(settings_for(database_url), database))
+    try:
+        _, config_id = await create_configuration(database)
+        await reader.listener.synced()
+        await reader.value(kinds.CONFIGURATION, config_id)
+        for version in (2, 3):
+            sql(database_url, "UPDATE configurations SET version = %s WHERE id = %s", (version, config_id))
+            await reader.listener.synced()
+            await refreshed(reader)
+            assert reader.peek(kinds.CONFIGURATION, config_id) is not None
+
+        assert (reader.refreshes, reader.refresh_rounds) == (2, 2)
+        hits, misses = reader.hits, reader.misses
+        assert (await reader.value(kinds.CONFIGURATION, config_id)).json()["version"] == 3
+        assert (reader.hits, reader.misses) == (hits + 1, misses)
+    finally:
+        await reader.stop()
+
+
+async def test_a_refresh_skips_what_a_read_fetched_while_it_gathered(database, database_url):
+    reader = await listening(create_reader(settings_for(database_url), database))
+    try:
+        _, config_id = await create_configuration(database)
+        await reader.listener.synced()
+        await reader.value(kinds.CONFIGURATION, config_id)
+
+        sql(database_url, "UPDATE configurations SET version = 2 WHERE id = %s", (config_id,))
+        await reader.listener.synced()
+        assert reader.refreshing  # gathering for REFRESH_GATHER_SECONDS
+        assert (await reader.value(kinds.CONFIGURATION, config_id)).json()["version"] == 2  # a miss: fetched
+        await refreshed(reader)
+
+        assert (reader.refreshes, reader.refresh_rounds) == (1, 0)  # nothing left to read again
+        assert reader.peek(kinds.CONFIGURATION, config_id) is not None
     finally:
         await reader.stop()
 
