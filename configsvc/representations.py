@@ -88,19 +88,25 @@ def one(fields: str, source: str, *, etag: str = "NULL", key: str = "NULL", owne
 FROM (SELECT {fields} {source}) shown"""
 
 
-def page(fields: str, source: str, *, order: str, last: str, owner: str = "NULL", ids: bool = False) -> str:
+def page(fields: str, source: str, *, order: str, last: str, owner: str = "NULL", parts: bool = False) -> str:
     """SQL giving one page as a JSON array (`body`), the cursor of its last row (`last`, an aggregate
     such as `max(id)`), whether more rows follow (`more`) and its `owner` (see `one`). `source` ends
     with ORDER BY `order`; the page is %(limit)s rows, and one more is read to know whether there is
-    a next page; with `ids`, the ids it shows (`ids`). string_agg keeps the array compact."""
+    a next page. string_agg keeps the array compact. With `parts`, instead of `body`: the rows' ids
+    (`ids`) and representations (`items`), in order, from which `Page.of_items` makes the same body."""
+    if parts:
+        shown = f"""(SELECT array_agg(id ORDER BY {order}) FROM shown) AS ids,
+       (SELECT array_agg(row_to_json(shown)::text ORDER BY {order}) FROM shown) AS items"""
+    else:
+        shown = f"""(SELECT '[' || coalesce(string_agg(row_to_json(shown)::text, ',' ORDER BY {order}), '') || ']'
+        FROM shown) AS body"""
     return f"""
 WITH candidates AS (SELECT {fields} {source} LIMIT %(limit)s + 1),
      shown AS (SELECT * FROM candidates ORDER BY {order} LIMIT %(limit)s)
-SELECT (SELECT '[' || coalesce(string_agg(row_to_json(shown)::text, ',' ORDER BY {order}), '') || ']'
-        FROM shown) AS body,
+SELECT {shown},
        (SELECT {last} FROM shown) AS last,
        (SELECT count(*) FROM candidates) > %(limit)s AS more,
-       {owner} AS owner{", (SELECT array_agg(id) FROM shown) AS ids" if ids else ""}
+       {owner} AS owner
 """
 
 
@@ -124,6 +130,11 @@ class Representation:
         return len(self.body)
 
 
+def next_cursor(row: Row) -> str | None:
+    """The cursor of the page after a `page` row's, None for the last page."""
+    return str(row["last"]) if row["more"] and row["last"] is not None else None
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     """A page of a collection as a JSON array, with the cursor of the next page while more remain,
@@ -136,8 +147,12 @@ class Page:
 
     @classmethod
     def from_row(cls, row: Row) -> "Page":
-        more = row["more"] and row["last"] is not None
-        return cls(row["body"].encode(), str(row["last"]) if more else None, row.get("etag"), row.get("owner"))
+        return cls(row["body"].encode(), next_cursor(row), row.get("etag"), row.get("owner"))
+
+    @classmethod
+    def of_items(cls, items: list[bytes], next_cursor: str | None) -> "Page":
+        """The page of these representations, byte for byte what `page` gives as its body."""
+        return cls(b"[" + b",".join(items) + b"]", next_cursor)
 
     def json(self) -> Any:
         return json.loads(self.body)

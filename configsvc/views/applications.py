@@ -2,9 +2,17 @@
 
 Each view takes a connection and a list of keys, so that reads arriving together are answered by one
 statement where the SQL allows (see `configsvc.views.reader`), and returns an Answer per key.
+
+A page of the list is cached as its parts: its outline (which applications, in order, and the next
+cursor), which changes only when applications appear or go, and each application's summary, which
+a change to that application replaces (and the reader refreshes, one row). Under writes to their
+applications pages so stay assembled from memory, where a whole page went stale with any of them.
 """
 
-from configsvc.db.statements import Prepared, Reads, Row
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from configsvc.db.statements import Prepared, Reads, Row, Statement
 from configsvc.representations import (
     APPLICATION_FIELDS,
     APPLICATION_SUMMARY_FIELDS,
@@ -13,11 +21,12 @@ from configsvc.representations import (
     Representation,
     application_etag,
     collection_etag,
+    next_cursor,
     one,
     page,
 )
 from configsvc.views import tags
-from configsvc.views.answer import Answer
+from configsvc.views.answer import Answer, Part
 from configsvc.views.keys import ApplicationsPage, ConfigurationsPage
 
 SELECT_BY_IDS = Prepared(
@@ -26,6 +35,16 @@ SELECT_BY_IDS = Prepared(
         APPLICATION_FIELDS,
         "FROM applications a WHERE a.id = ANY(%(ids)s::varchar[])",
         etag=application_etag("shown"),
+        key="shown.id",
+        owner="shown.id",
+    ),
+)
+# An application as a page of the list shows it.
+SELECT_SUMMARIES = Prepared(
+    "view_application_summaries",
+    one(
+        APPLICATION_SUMMARY_FIELDS,
+        "FROM applications a WHERE a.id = ANY(%(ids)s::varchar[])",
         key="shown.id",
         owner="shown.id",
     ),
@@ -47,7 +66,7 @@ LATERAL ({
             f"FROM applications a WHERE a.id > coalesce(k.after, '') AND {_READABLE} ORDER BY a.id",
             order="id",
             last="max(id)",
-            ids=True,
+            parts=True,
         )
     }) listed
 """,
@@ -58,7 +77,7 @@ SELECT_PAGE_BY_NAME = page(
     f" AND {_READABLE} ORDER BY a.id",
     order="id",
     last="max(id)",
-    ids=True,
+    parts=True,
 )
 # One page of an application's configurations, with the application's seq as the ETag, read in
 # the same statement (so the ETag is the one of exactly these rows).
@@ -78,8 +97,30 @@ WHERE a.id = %(id)s
 NO_APPLICATION = "no such application"
 
 
+@dataclass(frozen=True, slots=True)
+class Outline:
+    """A page of the list without what it shows: the ids of its applications, in order, and the
+    cursor of the next page."""
+
+    ids: tuple[str, ...]
+    next_cursor: str | None
+
+    @property
+    def size(self) -> int:
+        return 32 * len(self.ids)
+
+
 async def applications_by_id(session: Reads, ids: list[str]) -> dict[str, Answer]:
-    rows = await session.fetch_all(SELECT_BY_IDS, {"ids": ids})
+    return await _by_ids(session, SELECT_BY_IDS, ids)
+
+
+async def summaries(session: Reads, ids: list[str]) -> dict[str, Answer]:
+    """Applications as the list shows them (the parts its pages are assembled from)."""
+    return await _by_ids(session, SELECT_SUMMARIES, ids)
+
+
+async def _by_ids(session: Reads, statement: Statement, ids: list[str]) -> dict[str, Answer]:
+    rows = await session.fetch_all(statement, {"ids": ids})
     found = {row["key"]: Answer.found(Representation.from_row(row), tags.resource(row["key"])) for row in rows}
     return {id: found.get(id) or Answer.not_found(NO_APPLICATION, tags.resource(id)) for id in ids}
 
@@ -108,12 +149,38 @@ async def applications(session: Reads, keys: list[ApplicationsPage]) -> dict[App
     return answers
 
 
+def _depends(key: ApplicationsPage) -> tuple[str, ...]:
+    """What a page's outline depends on: which applications exist (one may enter the page) and,
+    filtered by name, which has that name."""
+    return (tags.APPLICATIONS,) if key.name is None else (tags.APPLICATIONS, tags.APPLICATION_NAMES)
+
+
 def _page_answer(key: ApplicationsPage, row: Row) -> Answer:
-    # Stale when an application it shows changes, or one appears or goes (it may enter the page);
-    # filtered by name, also when an application takes or leaves that name.
-    depends = (tags.APPLICATIONS,) if key.name is None else (tags.APPLICATIONS, tags.APPLICATION_NAMES)
-    shown = tuple(tags.resource(id) for id in row["ids"] or ())
-    return Answer.found(Page.from_row(row), *depends, *shown)
+    """The page, and the parts the cache keeps of it: its outline and each application's summary."""
+    ids: list[str] = row["ids"] or []
+    items = [item.encode() for item in row["items"] or ()]
+    outline = Outline(tuple(ids), next_cursor(row))
+    shown = tuple(tags.resource(id) for id in ids)
+    parts = (
+        Part("", key, outline, _depends(key)),
+        *(
+            Part("summary", id, Representation(item, None, id), (tag,))
+            for id, item, tag in zip(ids, items, shown, strict=True)
+        ),
+    )
+    return Answer(Page.of_items(items, outline.next_cursor), _depends(key) + shown, parts=parts)
+
+
+def assembled(
+    key: ApplicationsPage, outline: Outline, parts: Callable[[str, Iterable[str]], list[Representation] | None]
+) -> Answer | None:
+    """The page from its cached parts (`parts("summary", ids)`), byte for byte what its statement
+    gives; None if a summary is not cached."""
+    summaries = parts("summary", outline.ids)
+    if summaries is None:
+        return None
+    items = [summary.body for summary in summaries]
+    return Answer(Page.of_items(items, outline.next_cursor), _depends(key) + tuple(map(tags.resource, outline.ids)))
 
 
 async def configurations_of(session: Reads, keys: list[ConfigurationsPage]) -> dict[ConfigurationsPage, Answer]:

@@ -1,12 +1,16 @@
+from functools import partial
+
 import pytest
 from ulid import ULID
 
 from configsvc.errors import NotFound
 from configsvc.repositories.applications import ApplicationsRepository
+from configsvc.representations import APPLICATION_SUMMARY_FIELDS, page
 from configsvc.schemas import Application, ApplicationSummary, Configuration
 from configsvc.views import applications as view
+from configsvc.views.answer import Answer
 from configsvc.views.keys import ApplicationsPage, ConfigurationsPage
-from configsvc.views.tags import APPLICATIONS
+from configsvc.views.tags import APPLICATION_NAMES, APPLICATIONS
 from test.shapes import fields
 
 pytestmark = pytest.mark.anyio
@@ -162,3 +166,58 @@ async def test_pages_read_together_are_one_statement_per_limit_and_view_each_as_
     assert together[keys[1]].result().next_cursor == ids[4]
     assert together[keys[3]].result().json() == []
     assert [app["id"] for app in together[keys[5]].result().json()] == ids[4:6]
+
+
+def looked_up(kept: dict, name: str, ids) -> list | None:
+    """What the reader gives `assembled`: the summaries of `ids`, or None if one is missing."""
+    assert name == "summary"
+    found = [kept.get(id) for id in ids]
+    return None if None in found else found
+
+
+async def test_a_page_is_its_parts_and_assembled_from_them_is_byte_for_byte_the_page(session):
+    """What the cache keeps of a page: its outline (tagged by which applications exist, not by what
+    they hold) and each application's summary, the same as the summaries view reads alone. The page
+    assembled from them is the page, and the page is what `page` renders as one JSON array."""
+    by_name = {f"app-{n}": (await create(session, f"app-{n}", comments='"quoted" ünï\n')).id for n in range(5)}
+    ids = sorted(by_name.values())
+    keys = [
+        ApplicationsPage(2, None, None),
+        ApplicationsPage(10, ids[2], None),
+        ApplicationsPage(10, ids[-1], None),  # empty
+        ApplicationsPage(10, None, "app-3"),
+        ApplicationsPage(10, None, None, readable=frozenset(ids[1:3])),
+    ]
+    summaries = await view.summaries(session, ids)
+    rendered = page(
+        APPLICATION_SUMMARY_FIELDS,
+        "FROM applications a WHERE a.id > coalesce(%(after)s::varchar, '') ORDER BY a.id",
+        order="id",
+        last="max(id)",
+    )
+
+    answers = await view.applications(session, keys)
+
+    for key in keys:
+        answer = answers[key]
+        outline, *shown = answer.parts
+        assert (outline.kind, outline.key) == ("", key)
+        assert outline.tags == ((APPLICATIONS,) if key.name is None else (APPLICATIONS, APPLICATION_NAMES))
+        assert outline.value.ids == tuple(part.key for part in shown)
+        assert outline.value.next_cursor == answer.value.next_cursor
+        for part in shown:
+            assert (part.kind, part.tags) == ("summary", (part.key,))
+            assert part.value == summaries[part.key].value
+        kept = {part.key: part.value for part in shown}
+        assembled = view.assembled(key, outline.value, partial(looked_up, kept))
+        assert assembled == Answer(answer.value, answer.tags)
+        assert assembled.tags == outline.tags + outline.value.ids
+        if shown:
+            missing = dict(list(kept.items())[1:])
+            assert view.assembled(key, outline.value, partial(looked_up, missing)) is None
+    first = await session.fetch_one(rendered, {"limit": 2, "after": None})
+    assert answers[keys[0]].value.body == first["body"].encode()
+    assert [app["id"] for app in answers[keys[0]].value.json()] == ids[:2]
+    assert answers[keys[2]].value.body == b"[]"
+    assert [app["id"] for app in answers[keys[3]].value.json()] == [by_name["app-3"]]
+    assert [app["id"] for app in answers[keys[4]].value.json()] == ids[1:3]

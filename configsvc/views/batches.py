@@ -5,7 +5,8 @@ A batch stays open while it waits for a connection, and is sealed when it gets o
 its statement is sent: every read in it arrived before the statement, so the statement's snapshot
 holds every write acknowledged before any of them. A read arriving later joins the next batch.
 Reads of the same key in one batch share its answer. What a batch finds is kept in the cache when
-the cache's guard allows (`cache.py`), before any of its readers resumes.
+the cache's guard allows (`cache.py`), before any of its readers resumes: the answer, or the parts
+it is assembled from on a hit (`Answer.parts`), all under that one guard.
 """
 
 import asyncio
@@ -59,7 +60,11 @@ class Batches[K: Hashable]:
                 with self._cache.fetching() as fetch:
                     answers = await self._kind.view(session, list(batch))
                     for key, answer in answers.items():
-                        if answer.value is not None:
+                        if answer.parts is not None:
+                            for part in answer.parts:
+                                kind = self._kind.parts[part.kind] if part.kind else self._kind
+                                fetch.keep((kind, part.key), part.value, part.tags)
+                        elif answer.value is not None:
                             fetch.keep((self._kind, key), answer.value, answer.tags)
         except BaseException as error:
             if batch is None:

@@ -11,15 +11,11 @@ open fetch are dropped.
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Protocol
+
+from configsvc.views.answer import Sized
 
 # What an entry costs beyond its body: the key, the tuple, the dict slots (measured roughly).
 ENTRY_OVERHEAD_BYTES = 400
-
-
-class Sized(Protocol):
-    @property
-    def size(self) -> int: ...
 
 
 class ReadCache:
@@ -61,6 +57,19 @@ class ReadCache:
         self._entries.move_to_end(key)
         self._read[key] = now
         return entry
+
+    def values(self, keys: Iterable[Hashable], now: float) -> list[Sized] | None:
+        """Every one of `keys`' values, each marked as `entry` marks it; None if one is not held."""
+        entries, read, used = self._entries, self._read, self._entries.move_to_end
+        found = []
+        for key in keys:
+            entry = entries.get(key)
+            if entry is None:
+                return None
+            used(key)
+            read[key] = now
+            found.append(entry[0])
+        return found
 
     def read_at(self, key: Hashable, now: float) -> None:
         """`key`, if held, was read at `now` (a read the database answered: it is in use too)."""

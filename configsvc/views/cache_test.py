@@ -113,3 +113,14 @@ def test_a_cache_of_zero_bytes_keeps_nothing():
 
     with cache.fetching() as fetch:
         assert not fetch.keep("k", rep("a"), ("t",))
+
+
+def test_values_are_all_of_the_keys_or_none():
+    cache = ReadCache(10_000)
+    with cache.fetching() as fetch:
+        fetch.keep("a", rep("1"), ("t",))
+        fetch.keep("b", rep("2"), ("u",))
+
+    assert cache.values(["b", "a"], 3.0) == [rep("2"), rep("1")]
+    assert cache.values(["a", "c"], 4.0) is None
+    assert sorted(cache.invalidate(("t", "u"))) == [("a", 4.0), ("b", 3.0)]  # each read when looked up

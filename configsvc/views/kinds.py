@@ -3,8 +3,9 @@ when the key alone tells them (what a held request is registered by before its f
 statement that reads the current ETags of a batch of keys (the watches' reconcile), for the kinds
 that can be watched. Nothing else names a kind."""
 
-from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from configsvc.db.statements import Reads
 from configsvc.views import access, applications, configurations, etags, schemas, tags
@@ -13,6 +14,9 @@ from configsvc.views.keys import ApplicationsPage, ByName, ConfigurationsPage, R
 
 type View[K] = Callable[[Reads, list[K]], Awaitable[dict[K, Answer]]]
 type CurrentEtags[K] = Callable[[Reads, list[K]], Awaitable[dict[K, str | None]]]
+# An answer from what the cache keeps of it (`Answer.parts`): its key, the value kept under it, and
+# a look-up of other parts (a part name and keys: their values, or None if one is not cached).
+type Assemble[K] = Callable[[K, Any, Callable[[str, Iterable[Any]], list[Any] | None]], Answer | None]
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: each kind is one object
@@ -23,6 +27,8 @@ class ReadKind[K: Hashable]:
     current_etags: CurrentEtags[K] | None = None  # None: not watchable
     absent: str = "not found"  # the 404's detail for a token that may not read the answer
     refreshable: bool = True  # read again after a change while in use (not tokens: read when used)
+    parts: Mapping[str, "ReadKind[Any]"] = field(default_factory=dict)  # the kinds its parts are kept as
+    assemble: Assemble[K] | None = None  # set when it is kept as parts, not whole
 
     def __repr__(self) -> str:
         return f"<read kind {self.name}>"
@@ -50,10 +56,19 @@ APPLICATION: ReadKind[str] = ReadKind(
     current_etags=etags.applications,
     absent=applications.NO_APPLICATION,
 )
-# Not refreshed: a page shows up to its limit of applications and goes stale with a write to any of
-# them, so under writes it would be read again for nearly every write (100 rows each time, in each
-# process) and be stale again before it is read; after the writes its next read is a miss instead.
-APPLICATIONS: ReadKind[ApplicationsPage] = ReadKind("applications", applications.applications, refreshable=False)
+# A page of the list is kept as its outline (under its own key: not refreshed, it changes only when
+# applications appear or go) and the summaries of the applications it shows, each refreshed alone
+# (one row) when its application changes: a page assembled from them stays in memory under writes.
+APPLICATION_SUMMARY: ReadKind[str] = ReadKind(
+    "application summary", applications.summaries, absent=applications.NO_APPLICATION
+)
+APPLICATIONS: ReadKind[ApplicationsPage] = ReadKind(
+    "applications",
+    applications.applications,
+    refreshable=False,
+    parts={"summary": APPLICATION_SUMMARY},
+    assemble=applications.assembled,
+)
 CONFIGURATIONS_OF: ReadKind[ConfigurationsPage] = ReadKind(
     "configurations of an application",
     applications.configurations_of,
@@ -71,6 +86,7 @@ TOKEN: ReadKind[bytes] = ReadKind("token", access.tokens, refreshable=False)
 ACCESS_CONTROL: ReadKind[str] = ReadKind("access control", access.enforcement)
 
 ALL = (
-    *(CONFIGURATION, BY_NAME, REVISIONS, REVISION, APPLICATION, APPLICATIONS, CONFIGURATIONS_OF, SCHEMA),
+    *(CONFIGURATION, BY_NAME, REVISIONS, REVISION, APPLICATION, APPLICATION_SUMMARY, APPLICATIONS),
+    *(CONFIGURATIONS_OF, SCHEMA),
     *(TOKEN, ACCESS_CONTROL),
 )

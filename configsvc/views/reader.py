@@ -14,7 +14,7 @@ instance made it. Two ways give that:
 
 import asyncio
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from configsvc.db import deadline
@@ -146,8 +146,26 @@ class Reader:
             return [None] * len(wanted)
         now = time.monotonic()
         found = [cache.entry(key, now) for key in wanted]
-        self.hits += sum(entry is not None for entry in found)
-        return [None if entry is None else Answer(entry[0], entry[1]) for entry in found]
+        answers = [None if entry is None else Answer(entry[0], entry[1]) for entry in found]
+        for n, (kind, key) in enumerate(wanted):
+            if kind.assemble is not None and answers[n] is not None:
+                answers[n] = self._assembled(kind, key, found[n][0], now)  # type: ignore[index]
+        self.hits += sum(answer is not None for answer in answers)
+        return answers
+
+    def _assembled(self, kind: ReadKind[Any], key: Hashable, kept: Any, now: float) -> Answer | None:
+        """An answer kept as parts (`ReadKind.assemble`), from memory if every part is there: all of
+        them proven current by the same sync round trip, so together they are one moment's answer.
+        Otherwise None, and the whole answer is read from the database in one statement (never
+        some parts from memory and some from the database: from two moments)."""
+        cache = self.cache
+
+        def parts(name: str, keys: Iterable[Hashable]) -> list[Any] | None:
+            part_kind = kind.parts[name]
+            return cache.values([(part_kind, part_key) for part_key in keys], now)
+
+        assert kind.assemble is not None
+        return kind.assemble(key, kept, parts)
 
     async def read_from_database(self, wanted: list[tuple[ReadKind[Any], Hashable]]) -> list[Answer]:
         """Several reads answered by the database (batches), never from memory, so with no sync round

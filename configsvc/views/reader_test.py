@@ -478,25 +478,72 @@ async def test_reads_return_their_connection_and_fail_fast_when_none_is_free(dat
                 await reader.applied_migrations()
 
 
-async def test_a_page_of_applications_is_evicted_by_a_change_not_read_again(database, database_url):
+async def test_a_page_of_applications_stays_in_memory_while_the_applications_it_shows_change(database, database_url):
+    """Kept as its outline and the summaries of the applications it shows: a change to one of them
+    refreshes that summary alone (one row) and the page is still a hit, showing the change; an
+    application appearing changes the outline, and the next read is a miss that shows it."""
+    database_answer = create_reader(settings_for(database_url), database)  # not started: never live
     reader = await listening(create_reader(settings_for(database_url), database))
     try:
         app_id, _ = await create_configuration(database)
+        other_id, other_config = await create_configuration(database)
         page = ApplicationsPage(10, None, None)
         await reader.listener.synced()
-        await reader.value(kinds.APPLICATIONS, page)
-        await reader.value(kinds.APPLICATIONS, page)  # in use
-        await reader.value(kinds.APPLICATION, app_id)
-        await reader.value(kinds.APPLICATION, app_id)  # in use
+        first = await reader.value(kinds.APPLICATIONS, page)  # a miss, which keeps the parts
+        hits = reader.hits
+        assert await reader.value(kinds.APPLICATIONS, page) == first
+        assert reader.hits == hits + 1
 
         sql(
             database_url, "UPDATE applications SET comments = 'changed', version = version + 1 WHERE id = %s", (app_id,)
         )
+        sql(database_url, "UPDATE configurations SET version = version + 1 WHERE id = %s", (other_config,))  # its seq
         await reader.listener.synced()
         await refreshed(reader)
 
-        assert reader.refreshes == 1  # the application itself
-        assert reader.peek(kinds.APPLICATION, app_id) is not None
-        assert reader.peek(kinds.APPLICATIONS, page) is None
+        assert reader.refreshes == 2  # the two summaries, not the page
+        hits, misses = reader.hits, reader.misses
+        changed = await reader.value(kinds.APPLICATIONS, page)
+        assert (reader.hits, reader.misses) == (hits + 1, misses)
+        assert changed == await database_answer.value(kinds.APPLICATIONS, page)
+        assert {a["id"]: (a["comments"], a["seq"]) for a in changed.json()} == {
+            app_id: ("changed", 1),
+            other_id: (None, 2),
+        }
+
+        newcomer, _ = await create_configuration(database)
+        await reader.listener.synced()
+        with_newcomer = await reader.value(kinds.APPLICATIONS, page)
+        assert reader.misses == misses + 1
+        assert newcomer in [a["id"] for a in with_newcomer.json()]
+    finally:
+        await reader.stop()
+
+
+async def test_a_page_with_a_part_not_in_memory_is_read_whole_from_the_database(database, database_url):
+    """Never some parts from memory and others from the database: they would show two moments."""
+    reader = await listening(create_reader(settings_for(database_url, read_refresh=False), database))
+    try:
+        app_id, _ = await create_configuration(database)
+        await create_configuration(database)
+        page = ApplicationsPage(10, None, None)
+        await reader.listener.synced()
+        await reader.value(kinds.APPLICATIONS, page)
+
+        sql(
+            database_url, "UPDATE applications SET comments = 'changed', version = version + 1 WHERE id = %s", (app_id,)
+        )
+        await reader.listener.synced()  # its summary evicted, and not refreshed
+        assert reader.peek(kinds.APPLICATION_SUMMARY, app_id) is None
+        hits, misses = reader.hits, reader.misses
+        summaries_read = reader._batches[kinds.APPLICATION_SUMMARY]
+        summaries_read._sessions = None  # a summary read alone would fail here  # type: ignore[assignment]
+
+        again = await reader.value(kinds.APPLICATIONS, page)
+
+        assert (reader.hits, reader.misses) == (hits, misses + 1)
+        assert {a["id"]: a["comments"] for a in again.json()}[app_id] == "changed"
+        assert await reader.value(kinds.APPLICATIONS, page) == again  # its parts kept again: a hit
+        assert reader.hits == hits + 1
     finally:
         await reader.stop()
