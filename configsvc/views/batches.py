@@ -52,20 +52,32 @@ class Batches[K: Hashable]:
         except TimeoutError:
             raise DatabaseUnavailable("the database did not answer in time") from None
 
+    async def refresh(self, keys: list[K]) -> None:
+        """Read `keys` again into the cache, for nobody waiting: one statement (as a batch's, under
+        the same guard), without a future, a task and a deadline per key."""
+        async with self._sessions.lease() as session:
+            await self._fetch(session, keys)
+
+    async def _fetch(self, session: Reads, keys: list[K]) -> dict[K, Answer]:
+        """The view's answers for `keys`, kept in the cache as far as its guard allows (`cache.py`):
+        the guard opens once the connection is ours, before the statement is sent."""
+        with self._cache.fetching() as fetch:
+            answers = await self._kind.view(session, keys)
+            for key, answer in answers.items():
+                if answer.parts is not None:
+                    for part in answer.parts:
+                        kind = self._kind.parts[part.kind] if part.kind else self._kind
+                        fetch.keep((kind, part.key), part.value, part.tags)
+                elif answer.value is not None:
+                    fetch.keep((self._kind, key), answer.value, answer.tags)
+        return answers
+
     async def _flush(self) -> None:
         batch: dict[K, asyncio.Future[Answer]] | None = None
         try:
             async with self._sessions.lease() as session:
                 batch, self._open = self._open or {}, None
-                with self._cache.fetching() as fetch:
-                    answers = await self._kind.view(session, list(batch))
-                    for key, answer in answers.items():
-                        if answer.parts is not None:
-                            for part in answer.parts:
-                                kind = self._kind.parts[part.kind] if part.kind else self._kind
-                                fetch.keep((kind, part.key), part.value, part.tags)
-                        elif answer.value is not None:
-                            fetch.keep((self._kind, key), answer.value, answer.tags)
+                answers = await self._fetch(session, list(batch))
         except BaseException as error:
             if batch is None:
                 batch, self._open = self._open or {}, None

@@ -69,6 +69,23 @@ async def test_what_changed_while_the_statement_was_out_is_not_kept(database_url
     assert cache.get((kind, "b")) is None
 
 
+async def test_a_refresh_is_one_statement_kept_under_the_same_guard(database_url):
+    async with open_database(database_url) as database:
+        cache = ReadCache(10_000)
+        view = Recorder()
+
+        async def changing(session, keys):
+            answers = await view(session, keys)
+            cache.invalidate(["b"])  # announced while the statement was on its way
+            return answers
+
+        batches, kind = batches_for(database, changing, cache)
+        await batches.refresh(["a", "b", "c"])
+
+    assert view.batches == [["a", "b", "c"]]
+    assert [cache.get((kind, key)) is not None for key in "abc"] == [True, False, True]
+
+
 async def test_a_read_arriving_after_its_batch_was_sealed_waits_for_the_next(database_url):
     async with open_database(database_url, max_size=1) as database:
         view = Recorder()

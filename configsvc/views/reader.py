@@ -244,10 +244,13 @@ class Reader:
                 if not pending:
                     continue
                 self.refresh_rounds += 1
-                with self.cache.reading_again(pending):
-                    # A refresh that fails leaves its entry evicted, nothing more.
+                by_kind: dict[ReadKind[Any], list[Hashable]] = {}
+                for kind, key in pending:
+                    by_kind.setdefault(kind, []).append(key)
+                with self.cache.reading_again(pending), deadline.bounded(self._database.call_timeout):
+                    # One statement per kind. A refresh that fails leaves its entries evicted, nothing more.
                     await asyncio.gather(
-                        *(self._batches[kind].load(key) for kind, key in pending), return_exceptions=True
+                        *(self._batches[kind].refresh(keys) for kind, keys in by_kind.items()), return_exceptions=True
                     )
         finally:
             self._refresher = None
