@@ -1,7 +1,7 @@
 """Concurrent clients against running instances of the service, recording a history for
 `test/linearizability.py`: writers PUT configurations, readers GET them every way the service can
-be read (by id, HEAD, by name, the application's collection, the application itself), watchers hold
-conditional GETs. Every request goes to the next instance in turn, on a new connection (so the
+be read (by id, HEAD, by name, the application's collection, the application itself, the list of
+applications), watchers hold conditional GETs. Every request goes to the next instance in turn, on a new connection (so the
 kernel hands requests to every worker), and every client is sequential: it sends a request only
 once the previous one was answered.
 
@@ -26,7 +26,7 @@ from test.linearizability import Operation
 API = "/api/v1"
 # Temporary tables a late writer drops at commit: a window of some tens of milliseconds (late_signals.py).
 LATE_TEMPORARY_TABLES = 1500
-READS = ("get", "get", "get", "head", "by_name", "by_name", "collection", "application")
+READS = ("get", "get", "get", "head", "by_name", "by_name", "collection", "application", "list")
 
 
 @dataclass(frozen=True)
@@ -219,6 +219,14 @@ async def _reader(client: Client, target: Target, deadline: float) -> None:
                 client.history.append(
                     Operation(target.seq_key, "read", sent, answered, etag_version(response), f"collection {where}")
                 )
+        elif how == "list":  # a page assembled from its parts when they are cached: by name, or the first
+            params = {"name": target.application_name} if client.rng.random() < 0.5 else {"limit": 100}
+            sent, answered, response, where = await client.request("GET", f"{API}/applications", params=params)
+            if response is not None and response.status_code == 200:
+                for item in response.json():
+                    if item["id"] == target.application_id:
+                        seq = item["seq"]
+                        client.history.append(Operation(target.seq_key, "read", sent, answered, seq, f"list {where}"))
         else:
             sent, answered, response, where = await client.request("GET", f"{API}/applications/{target.application_id}")
             if response is not None and response.status_code == 200:

@@ -106,7 +106,7 @@ async def test_concurrent_readers_never_see_a_version_older_than_one_acknowledge
 RUNS = int(os.environ.get("LINEARIZABILITY_RUNS", "1"))
 SECONDS = float(os.environ.get("LINEARIZABILITY_SECONDS", "6"))
 SEED = int(os.environ.get("LINEARIZABILITY_SEED", "31"))
-# The mix: what readers pick from (comma-separated: get, head, by_name, collection, application) and
+# The mix: what readers pick from (comma-separated: get, head, by_name, collection, application, list) and
 # how many watchers hold requests. Issue 31's report read by id only, with no watchers.
 # LINEARIZABILITY_LATE_WRITERS adds writers that open issue 31's window on every write (SQL whose
 # notification PostgreSQL signals late): on the code before its fix, a run of 12 s with one fails.
@@ -119,7 +119,7 @@ MIX = concurrent_clients.Mix(
 
 def test_histories_of_concurrent_writers_readers_and_watchers_through_two_instances_are_linearizable(two_instances):
     """The whole read side under load: 4 writers, 6 readers (by id, HEAD, by name, the collection,
-    the application) and 2 watchers, each sequential, every request through the other instance and
+    the application, the list) and 2 watchers, each sequential, every request through the other instance and
     on a new connection; every operation recorded and checked (test/linearizability.py)."""
     (a, b), url = two_instances
     mix = dataclasses.replace(MIX, database_url=url)
