@@ -223,7 +223,8 @@ class Reader:
             subscriber(changed)
 
     def _refresh(self, kind: ReadKind[Any], key: Hashable, last_read: float) -> None:
-        """Read it again, through its batch: kept only if nothing changed meanwhile (cache.py)."""
+        """Read it again in the next round (`Batches.refresh`): kept only if nothing changed meanwhile
+        (cache.py)."""
         if not kind.refreshable:
             return
         self.refreshes += 1
