@@ -1,3 +1,4 @@
+import psycopg2.sql
 import pytest
 from ulid import ULID
 
@@ -128,7 +129,9 @@ async def test_by_name_finds_the_configuration_by_both_columns_of_its_unique_ind
             "EXPLAIN (FORMAT JSON) " + view.SELECT_BY_NAMES.execute_sql, {"applications": ["app-8"], "names": ["c7"]}
         )
     finally:
-        await session.execute(f"DEALLOCATE {view.SELECT_BY_NAMES.name}")
+        await session.execute(
+            psycopg2.sql.SQL("DEALLOCATE {}").format(psycopg2.sql.Identifier(view.SELECT_BY_NAMES.name))
+        )
         await session.execute("RESET plan_cache_mode")
     assert explained is not None
     conditions = _index_conditions(explained["QUERY PLAN"][0]["Plan"])
