@@ -110,7 +110,9 @@ SELECT {shown},
 """
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a read from memory makes one from what the cache keeps (`kept`), and a frozen
+# dataclass's __init__ costs four times a plain one's (0.51 against 0.14 us). Nothing changes one.
+@dataclass(slots=True)
 class Representation:
     """One resource's JSON as sent, and its strong ETag (None for revisions, which carry none)."""
 
@@ -121,6 +123,14 @@ class Representation:
     @classmethod
     def from_row(cls, row: Row) -> "Representation":
         return cls(row["body"].encode(), row["etag"], row.get("owner"))
+
+    def kept(self) -> tuple[bytes, str | None, str | None]:
+        """As the read cache keeps it: a plain tuple, which the garbage collector stops tracking."""
+        return (self.body, self.etag, self.owner)
+
+    @classmethod
+    def restored(cls, kept: tuple[bytes, str | None, str | None]) -> "Representation":
+        return cls(*kept)
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -153,6 +163,14 @@ class Page:
     def of_items(cls, items: list[bytes], next_cursor: str | None) -> "Page":
         """The page of these representations, byte for byte what `page` gives as its body."""
         return cls(b"[" + b",".join(items) + b"]", next_cursor)
+
+    def kept(self) -> tuple[bytes, str | None, str | None, str | None]:
+        """As the read cache keeps it (`Representation.kept`)."""
+        return (self.body, self.next_cursor, self.etag, self.owner)
+
+    @classmethod
+    def restored(cls, kept: tuple[bytes, str | None, str | None, str | None]) -> "Page":
+        return cls(*kept)
 
     def json(self) -> Any:
         return json.loads(self.body)

@@ -11,6 +11,7 @@ applications pages so stay assembled from memory, where a whole page went stale 
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from configsvc.db.statements import Prepared, Reads, Row, Statement
 from configsvc.representations import (
@@ -109,6 +110,14 @@ class Outline:
     def size(self) -> int:
         return 32 * len(self.ids)
 
+    def kept(self) -> tuple[tuple[str, ...], str | None]:
+        """As the read cache keeps it (`Representation.kept`)."""
+        return (self.ids, self.next_cursor)
+
+    @classmethod
+    def restored(cls, kept: tuple[tuple[str, ...], str | None]) -> "Outline":
+        return cls(*kept)
+
 
 async def applications_by_id(session: Reads, ids: list[str]) -> dict[str, Answer]:
     return await _by_ids(session, SELECT_BY_IDS, ids)
@@ -172,14 +181,14 @@ def _page_answer(key: ApplicationsPage, row: Row) -> Answer:
 
 
 def assembled(
-    key: ApplicationsPage, outline: Outline, parts: Callable[[str, Iterable[str]], list[Representation] | None]
+    key: ApplicationsPage, outline: Outline, parts: Callable[[str, Iterable[str]], list[Any] | None]
 ) -> Answer | None:
-    """The page from its cached parts (`parts("summary", ids)`), byte for byte what its statement
-    gives; None if a summary is not cached."""
+    """The page from its cached parts (`parts("summary", ids)`: each summary as the cache keeps it,
+    `Representation.kept`), byte for byte what its statement gives; None if a summary is not cached."""
     summaries = parts("summary", outline.ids)
     if summaries is None:
         return None
-    items = [summary.body for summary in summaries]
+    items = [body for body, _, _ in summaries]
     return Answer(Page.of_items(items, outline.next_cursor), _depends(key) + tuple(map(tags.resource, outline.ids)))
 
 

@@ -169,7 +169,7 @@ async def test_pages_read_together_are_one_statement_per_limit_and_view_each_as_
 
 
 def looked_up(kept: dict, name: str, ids) -> list | None:
-    """What the reader gives `assembled`: the summaries of `ids`, or None if one is missing."""
+    """What the reader gives `assembled`: the summaries of `ids` as kept, or None if one is missing."""
     assert name == "summary"
     found = [kept.get(id) for id in ids]
     return None if None in found else found
@@ -208,7 +208,7 @@ async def test_a_page_is_its_parts_and_assembled_from_them_is_byte_for_byte_the_
         for part in shown:
             assert (part.kind, part.tags) == ("summary", (part.key,))
             assert part.value == summaries[part.key].value
-        kept = {part.key: part.value for part in shown}
+        kept = {part.key: part.value.kept() for part in shown}  # as the cache keeps them
         assembled = view.assembled(key, outline.value, partial(looked_up, kept))
         assert assembled == Answer(answer.value, answer.tags)
         assert assembled.tags == outline.tags + outline.value.ids

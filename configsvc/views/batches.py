@@ -67,9 +67,10 @@ class Batches[K: Hashable]:
                 if answer.parts is not None:
                     for part in answer.parts:
                         kind = self._kind.parts[part.kind] if part.kind else self._kind
-                        fetch.keep((kind, part.key), part.value, part.tags)
+                        fetch.keep(kind.cached_as(part.key), kind.kept(part.value), part.tags, part.value.size)
                 elif answer.value is not None:
-                    fetch.keep((self._kind, key), answer.value, answer.tags)
+                    kind = self._kind
+                    fetch.keep(kind.cached_as(key), kind.kept(answer.value), answer.tags, answer.value.size)
         return answers
 
     async def _flush(self) -> None:

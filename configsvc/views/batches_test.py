@@ -50,7 +50,12 @@ async def test_reads_arriving_together_share_one_statement_and_equal_keys_one_an
     assert [answer.value.body for answer in results] == [b"a", b"b", b"a", b"c"]
     assert view.batches == [["a", "b", "c"]]
     assert view.autocommit == [True]  # reads need no transaction
-    assert [cache.get((kind, key)).body for key in "abc"] == [b"a", b"b", b"c"]  # kept, by kind and key
+    assert [cache.get(kind.cached_as(key)) for key in "abc"] == [
+        (b"a", None, None),
+        (b"b", None, None),
+        (b"c", None, None),
+    ]
+    # kept by kind and key, as plain tuples (`ReadKind.cached_as`, `ReadKind.kept`)
 
 
 async def test_what_changed_while_the_statement_was_out_is_not_kept(database_url):
@@ -65,8 +70,8 @@ async def test_what_changed_while_the_statement_was_out_is_not_kept(database_url
         batches, kind = batches_for(database, changing, cache)
         await asyncio.gather(batches.load("a"), batches.load("b"))
 
-    assert cache.get((kind, "a")) is not None
-    assert cache.get((kind, "b")) is None
+    assert cache.get(kind.cached_as("a")) is not None
+    assert cache.get(kind.cached_as("b")) is None
 
 
 async def test_a_refresh_is_one_statement_kept_under_the_same_guard(database_url):
@@ -83,7 +88,7 @@ async def test_a_refresh_is_one_statement_kept_under_the_same_guard(database_url
         await batches.refresh(["a", "b", "c"])
 
     assert view.batches == [["a", "b", "c"]]
-    assert [cache.get((kind, key)) is not None for key in "abc"] == [True, False, True]
+    assert [cache.get(kind.cached_as(key)) is not None for key in "abc"] == [True, False, True]
 
 
 async def test_a_read_arriving_after_its_batch_was_sealed_waits_for_the_next(database_url):

@@ -6,13 +6,16 @@ tags changed since that fetch began (its statement was sent), and if the cache w
 must not be kept past its notification. Every invalidation stamps its tags with the clock;
 `fetching()` gives a fetch the clock it starts at, `Fetch.keep` compares, and stamps older than every
 open fetch are dropped.
+
+What it holds is meant to be out of the garbage collector's sight: keys and values given as tuples
+of plain values (`ReadKind.cached_as`, `ReadKind.kept`), and dicts of them, which the collector
+stops tracking, so that a full collection's pause does not grow with the entries held.
 """
 
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-
-from configsvc.views.answer import Sized
+from typing import Any
 
 # What an entry costs beyond its body: the key, the tuple, the dict slots (measured roughly).
 ENTRY_OVERHEAD_BYTES = 400
@@ -23,8 +26,9 @@ class ReadCache:
         self.max_bytes = max_bytes
         self.clock = 0
         self.bytes = 0
-        self._entries: OrderedDict[Hashable, tuple[Sized, tuple[str, ...], int]] = OrderedDict()
-        self._by_tag: dict[str, set[Hashable]] = {}
+        self._entries: OrderedDict[Hashable, tuple[Any, tuple[str, ...], int]] = OrderedDict()
+        # tag -> its entries' keys (a dict, not a set: a dict of untracked keys is untracked too)
+        self._by_tag: dict[str, dict[Hashable, None]] = {}
         self._stamps: dict[str, int] = {}  # tag -> clock of its last change, oldest first
         self._cleared_at = 0
         self._open: dict[int, int] = {}  # clock a fetch began at -> fetches still open, oldest first
@@ -43,12 +47,12 @@ class ReadCache:
         """Whether `key` is held (not a read of it: nothing is marked recently used)."""
         return key in self._entries
 
-    def get(self, key: Hashable) -> Sized | None:
+    def get(self, key: Hashable) -> Any:
         """`key`'s value, not counted as a read of it."""
         entry = self._entries.get(key)
         return None if entry is None else entry[0]
 
-    def entry(self, key: Hashable, now: float) -> tuple[Sized, tuple[str, ...], int] | None:
+    def entry(self, key: Hashable, now: float) -> tuple[Any, tuple[str, ...], int] | None:
         """`key`'s value, tags and size, in one look-up (the hot read's), marked recently used and
         read at `now`."""
         entry = self._entries.get(key)
@@ -58,7 +62,7 @@ class ReadCache:
         self._read[key] = now
         return entry
 
-    def values(self, keys: Iterable[Hashable], now: float) -> list[Sized] | None:
+    def values(self, keys: Iterable[Hashable], now: float) -> list[Any] | None:
         """Every one of `keys`' values, each marked as `entry` marks it; None if one is not held."""
         entries, read, used = self._entries, self._read, self._entries.move_to_end
         found = []
@@ -119,11 +123,12 @@ class ReadCache:
                 break
             del self._stamps[tag]
 
-    def put(self, key: Hashable, value: Sized, tags: tuple[str, ...], *, began: int) -> bool:
-        """Keep `value` unless one of its tags changed after `began` (then the fetch may be stale)."""
+    def put(self, key: Hashable, value: Any, tags: tuple[str, ...], size: int, *, began: int) -> bool:
+        """Keep `value` (counted as `size` bytes) unless one of its tags changed after `began` (then the
+        fetch may be stale)."""
         if began < self._cleared_at or any(self._stamps.get(tag, -1) > began for tag in tags):
             return False
-        size = value.size + ENTRY_OVERHEAD_BYTES
+        size += ENTRY_OVERHEAD_BYTES
         if size > self.max_bytes:
             return False
         self._discard(key)
@@ -133,7 +138,7 @@ class ReadCache:
         if last_read is not None:
             self._read[key] = last_read
         for tag in tags:
-            self._by_tag.setdefault(tag, set()).add(key)
+            self._by_tag.setdefault(tag, {})[key] = None
         while self.bytes > self.max_bytes:
             self._discard(next(iter(self._entries)))
         return True
@@ -172,7 +177,7 @@ class ReadCache:
         for tag in tags:
             keys = self._by_tag.get(tag)
             if keys is not None:
-                keys.discard(key)
+                keys.pop(key, None)
                 if not keys:
                     del self._by_tag[tag]
 
@@ -184,6 +189,6 @@ class Fetch:
         self._cache = cache
         self._began = began
 
-    def keep(self, key: Hashable, value: Sized, tags: tuple[str, ...]) -> bool:
+    def keep(self, key: Hashable, value: Any, tags: tuple[str, ...], size: int) -> bool:
         """Store `value` unless one of its tags changed since the fetch began; whether it was."""
-        return self._cache.put(key, value, tags, began=self._began)
+        return self._cache.put(key, value, tags, size, began=self._began)

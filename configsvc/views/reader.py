@@ -62,7 +62,7 @@ class Reader:
         self.refresh = refresh
         self.refreshes = 0  # entries read again after a change because they were in use
         self.refresh_rounds = 0  # the batches they went in: one out at a time, all pending in each
-        self._to_refresh: dict[tuple[ReadKind[Any], Hashable], float] = {}  # -> when it was last read
+        self._to_refresh: dict[tuple[Any, ...], float] = {}  # cache key (`ReadKind.cached_as`) -> last read
         self._refresher: asyncio.Task[None] | None = None
         self.listener = listener
         self.loop_reads = loop_reads
@@ -128,7 +128,8 @@ class Reader:
                 now = time.monotonic()
                 for n, answer in zip(missing, loaded, strict=True):
                     answers[n] = answer
-                    self.cache.read_at(wanted[n], now)
+                    kind, key = wanted[n]
+                    self.cache.read_at(kind.cached_as(key), now)
             return answers  # type: ignore[return-value]
 
     async def _from_memory(self, wanted: list[tuple[ReadKind[Any], Hashable]]) -> list[Answer | None]:
@@ -136,7 +137,8 @@ class Reader:
         the rest (every read, with no sync at all, if the cache holds none of it)."""
         listener = self.listener
         cache = self.cache
-        if listener is None or not listener.live or not any(key in cache for key in wanted):
+        cached = [kind.cached_as(key) for kind, key in wanted]
+        if listener is None or not listener.live or not any(key in cache for key in cached):
             return [None] * len(wanted)
         try:
             await listener.synced()
@@ -145,11 +147,14 @@ class Reader:
         if not listener.live:  # lost during the round trip (the cache was cleared then)
             return [None] * len(wanted)
         now = time.monotonic()
-        found = [cache.entry(key, now) for key in wanted]
-        answers = [None if entry is None else Answer(entry[0], entry[1]) for entry in found]
+        found = [cache.entry(key, now) for key in cached]
+        answers = [
+            None if entry is None else Answer(kind.restored(entry[0]), entry[1])
+            for (kind, _), entry in zip(wanted, found, strict=True)
+        ]
         for n, (kind, key) in enumerate(wanted):
             if kind.assemble is not None and answers[n] is not None:
-                answers[n] = self._assembled(kind, key, found[n][0], now)  # type: ignore[index]
+                answers[n] = self._assembled(kind, key, answers[n].value, now)  # type: ignore[union-attr]
         self.hits += sum(answer is not None for answer in answers)
         return answers
 
@@ -162,7 +167,7 @@ class Reader:
 
         def parts(name: str, keys: Iterable[Hashable]) -> list[Any] | None:
             part_kind = kind.parts[name]
-            return cache.values([(part_kind, part_key) for part_key in keys], now)
+            return cache.values([part_kind.cached_as(part_key) for part_key in keys], now)
 
         assert kind.assemble is not None
         return kind.assemble(key, kept, parts)
@@ -183,8 +188,8 @@ class Reader:
         listener = self.listener
         if listener is None or not listener.live:
             return None
-        entry = self.cache.entry((kind, key), time.monotonic())
-        return None if entry is None else (entry[0], entry[1])
+        entry = self.cache.entry(kind.cached_as(key), time.monotonic())
+        return None if entry is None else (kind.restored(entry[0]), entry[1])
 
     async def applied_migrations(self) -> set[tuple[int, str]]:
         """Readiness always asks the database itself."""
@@ -216,19 +221,19 @@ class Reader:
         evicted = self.cache.invalidate(changed)
         if evicted and self.refresh:
             recently = time.monotonic() - RECENTLY_READ_SECONDS
-            for (kind, key), last_read in evicted:  # type: ignore[misc]
+            for cached, last_read in evicted:
                 if last_read >= recently:
-                    self._refresh(kind, key, last_read)
+                    self._refresh(cached, last_read)
         for subscriber in self._subscribers:
             subscriber(changed)
 
-    def _refresh(self, kind: ReadKind[Any], key: Hashable, last_read: float) -> None:
+    def _refresh(self, cached: tuple[Any, ...], last_read: float) -> None:
         """Read it again in the next round (`Batches.refresh`): kept only if nothing changed meanwhile
         (cache.py)."""
-        if not kind.refreshable:
+        if not kinds.NAMED[cached[0]].refreshable:
             return
         self.refreshes += 1
-        self._to_refresh[(kind, key)] = last_read
+        self._to_refresh[cached] = last_read
         if self._refresher is None:
             self._refresher = asyncio.ensure_future(self._refresh_pending())
 
@@ -241,12 +246,13 @@ class Reader:
             while self._to_refresh:
                 await asyncio.sleep(REFRESH_GATHER_SECONDS)
                 pending, self._to_refresh = self._to_refresh, {}
-                pending = {wanted: last_read for wanted, last_read in pending.items() if wanted not in self.cache}
+                pending = {cached: last_read for cached, last_read in pending.items() if cached not in self.cache}
                 if not pending:
                     continue
                 self.refresh_rounds += 1
                 by_kind: dict[ReadKind[Any], list[Hashable]] = {}
-                for kind, key in pending:
+                for cached in pending:
+                    kind, key = kinds.of_cached(cached)
                     by_kind.setdefault(kind, []).append(key)
                 with self.cache.reading_again(pending), deadline.bounded(self._database.call_timeout):
                     # One statement per kind. A refresh that fails leaves its entries evicted, nothing more.
