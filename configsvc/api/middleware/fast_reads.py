@@ -40,8 +40,10 @@ BY_ID = {
 HOT_PATH = re.compile(rf"/api/v1/(?:(configurations|applications)/({_ID})|configurations/(by-name))")
 
 
-# The usual by-name query: the two names, with nothing to unquote (no `%`, no `+`), either order.
-_PLAIN_NAMES = re.compile(rb"application=([^&=%+]*)&name=([^&=%+]*)|name=([^&=%+]*)&application=([^&=%+]*)")
+# The usual by-name query: the two names, with nothing to unquote (no `%`, no `+`), either order,
+# each a valid name (1 to MAX_NAME characters, no NUL: one byte is one character, as decoded).
+_PLAIN = rb"([^&=%%+\x00]{1,%d})" % MAX_NAME
+_PLAIN_NAMES = re.compile(rb"application=%s&name=%s|name=%s&application=%s" % (_PLAIN, _PLAIN, _PLAIN, _PLAIN))
 
 
 def well_formed_names(query_string: bytes) -> ByName | None:
@@ -51,19 +53,17 @@ def well_formed_names(query_string: bytes) -> ByName | None:
     plain = _PLAIN_NAMES.fullmatch(query_string)
     if plain is not None:  # what parse_qsl would give, without its unquoting: there is none to do
         application_bytes, name_bytes, name_first, application_second = plain.groups()
-        application = (application_bytes if application_bytes is not None else application_second).decode("latin-1")
-        name = (name_bytes if name_bytes is not None else name_first).decode("latin-1")
-    else:
-        items = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)  # as Starlette parses it
-        if len(items) != 2:
-            return None
-        (first, first_value), (second, second_value) = items
-        if first == "application" and second == "name":
-            application, name = first_value, second_value
-        elif first == "name" and second == "application":
-            application, name = second_value, first_value
-        else:
-            return None
+        if application_bytes is None:
+            application_bytes, name_bytes = application_second, name_first
+        return ByName(application_bytes.decode("latin-1"), name_bytes.decode("latin-1"))
+    items = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)  # as Starlette parses it
+    if len(items) != 2:
+        return None
+    (first, application), (second, name) = items
+    if first == "name" and second == "application":
+        application, name = name, application
+    elif not (first == "application" and second == "name"):
+        return None
     for value in (application, name):
         if not 0 < len(value) <= MAX_NAME or "\x00" in value:
             return None

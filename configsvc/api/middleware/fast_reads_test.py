@@ -139,7 +139,8 @@ def test_the_plain_names_shortcut_reads_every_query_as_parse_qsl_does():
         names = ByName(items["application"], items["name"])
         return names if all(0 < len(value) <= MAX_NAME and "\x00" not in value for value in names) else None
 
-    pieces = [b"", b"a", b"b-1", b"%41", b"+", b"%00", b"\xc3\xbc", b"&", b"=", b";", b"%zz"]
+    pieces = [b"", b"a", b"b-1", b"%41", b"+", b"%00", b"\x00", b"\xc3\xbc", b"&", b"=", b";", b"%zz"]
+    pieces += [b"x" * MAX_NAME, b"x" * (MAX_NAME + 1), b"%41" * MAX_NAME, b"\xc3\xbc" * (MAX_NAME // 2 + 1)]
     for first_key, second_key in (("application", "name"), ("name", "application")):
         for first, second in itertools.product(pieces, repeat=2):
             query = first_key.encode() + b"=" + first + b"&" + second_key.encode() + b"=" + second
