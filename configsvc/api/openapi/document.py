@@ -9,7 +9,7 @@ from fastapi.openapi.utils import get_openapi
 from configsvc import request_ids
 from configsvc.api.http.problems import Problem
 from configsvc.api.openapi.headers import REQUEST_ID_HEADER
-from configsvc.api.openapi.responses import problem_responses
+from configsvc.api.openapi.responses import READS_ONLY_MARK, problem_responses
 from configsvc.fields import CONFIG_COMPONENTS, CONFIG_MARKER, CONFIG_REF, SCHEMA_MARKER, SCHEMA_REF
 
 BEARER = "bearer"
@@ -40,7 +40,8 @@ def openapi(app: FastAPI) -> dict[str, Any]:
                 if path.startswith("/api/"):
                     # A token when access control is enforced; none needed while it is not.
                     operation["security"] = [{BEARER: []}, {}]
-                    statuses = (401,) if method == "get" and not path.startswith("/api/v1/tokens") else (401, 403)
+                    reads = method == "get" or bool(operation.pop(READS_ONLY_MARK, False))
+                    statuses = (401,) if reads and not path.startswith("/api/v1/tokens") else (401, 403)
                     for status, entry in problem_responses(*statuses).items():
                         operation["responses"].setdefault(str(status), entry)
                 for response in operation["responses"].values():

@@ -16,6 +16,11 @@ from configsvc.api.openapi.headers import (
 from configsvc.api.openapi.parameters import IF_NONE_MATCH_PARAMETER, PREFER_PARAMETER
 
 PROBLEM_SCHEMA_REF = {"$ref": "#/components/schemas/Problem"}
+# An operation's `openapi_extra` mark for a POST judged as a read (it changes nothing): like a GET it
+# declares 401 but not 403, which it never answers (a token that may not read gets 404). The
+# document takes the mark out.
+READS_ONLY_MARK = "x-configsvc-reads-only"
+READS_ONLY = {READS_ONLY_MARK: True}
 
 DESCRIPTIONS = {
     400: "The body could not be read (not UTF-8, nested too deep to parse, bad Content-Length).",

@@ -11,7 +11,7 @@ from configsvc.api.http.conditions import IfMatchHeader, if_match_list
 from configsvc.api.http.responses import JSON, conditional, representation_response
 from configsvc.api.openapi.headers import documented_headers
 from configsvc.api.openapi.parameters import IF_NONE_MATCH_PARAMETER
-from configsvc.api.openapi.responses import DELETED_RESPONSES, NOT_MODIFIED, problem_responses
+from configsvc.api.openapi.responses import DELETED_RESPONSES, NOT_MODIFIED, READS_ONLY, problem_responses
 from configsvc.api.routes.configurations import ConfigurationId, may_read_configuration, may_write_configuration
 from configsvc.api.routes.writes import counted_as
 from configsvc.fields import SchemaObject
@@ -88,6 +88,7 @@ async def delete_schema(
     response_model=Validity,
     # 409: only if the schema kept changing while the candidate was being checked.
     responses=problem_responses(400, 404, 409, 413, 415, 422),
+    openapi_extra=READS_ONLY,
 )
 async def validate_config(
     *,
