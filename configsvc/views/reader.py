@@ -147,14 +147,15 @@ class Reader:
         if not listener.live:  # lost during the round trip (the cache was cleared then)
             return [None] * len(wanted)
         now = time.monotonic()
-        found = [cache.entry(key, now) for key in cached]
-        answers = [
-            None if entry is None else Answer(kind.restored(entry[0]), entry[1])
-            for (kind, _), entry in zip(wanted, found, strict=True)
-        ]
-        for n, (kind, key) in enumerate(wanted):
-            if kind.assemble is not None and answers[n] is not None:
-                answers[n] = self._assembled(kind, key, answers[n].value, now)  # type: ignore[union-attr]
+        answers: list[Answer | None] = []
+        for (kind, key), cached_key in zip(wanted, cached, strict=True):
+            entry = cache.entry(cached_key, now)
+            if entry is None:
+                answers.append(None)
+            elif kind.assemble is not None:
+                answers.append(self._assembled(kind, key, kind.restored(entry[0]), now))
+            else:
+                answers.append(Answer(kind.restored(entry[0]), entry[1]))
         self.hits += sum(answer is not None for answer in answers)
         return answers
 
