@@ -12,13 +12,13 @@ it is assembled from on a hit (`Answer.parts`), all under that one guard.
 import asyncio
 from collections.abc import Hashable
 from contextlib import AbstractAsyncContextManager
-from typing import Protocol
+from typing import Any, Protocol
 
 from configsvc.db import deadline
 from configsvc.db.statements import Reads
 from configsvc.errors import DatabaseUnavailable
-from configsvc.views.answer import Answer
-from configsvc.views.cache import ReadCache
+from configsvc.views.answer import Answer, Sized
+from configsvc.views.cache import Fetch, ReadCache
 from configsvc.views.kinds import ReadKind
 
 
@@ -67,10 +67,9 @@ class Batches[K: Hashable]:
                 if answer.parts is not None:
                     for part in answer.parts:
                         kind = self._kind.parts[part.kind] if part.kind else self._kind
-                        fetch.keep(kind.cached_as(part.key), kind.kept(part.value), part.tags, part.value.size)
+                        _keep(fetch, kind, part.key, part.value, part.tags)
                 elif answer.value is not None:
-                    kind = self._kind
-                    fetch.keep(kind.cached_as(key), kind.kept(answer.value), answer.tags, answer.value.size)
+                    _keep(fetch, self._kind, key, answer.value, answer.tags)
         return answers
 
     async def _flush(self) -> None:
@@ -96,3 +95,8 @@ class Batches[K: Hashable]:
         for key, future in batch.items():
             if not future.done():
                 future.set_result(answers[key])
+
+
+def _keep(fetch: Fetch, kind: ReadKind[Any], key: Hashable, value: Sized, tags: tuple[str, ...]) -> None:
+    """Keep `value` under `key` as the cache holds them (`ReadKind.cached_as`, `ReadKind.kept`)."""
+    fetch.keep(kind.cached_as(key), kind.kept(value), tags, value.size)
