@@ -1,5 +1,6 @@
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 
 import psycopg2
 import psycopg2.sql
@@ -7,9 +8,11 @@ import pytest
 from ulid import ULID
 
 from configsvc.db.listener import CHANNEL
+from configsvc.db.pool import Database
 from configsvc.db.session import Session
 from configsvc.errors import NotFound, PoolExhausted
 from configsvc.main import create_reader
+from configsvc.settings import Settings
 from configsvc.unit_of_work import UnitOfWork
 from configsvc.views import kinds
 from configsvc.views import reader as reader_module
@@ -22,10 +25,16 @@ from test.sql import sql
 pytestmark = pytest.mark.anyio
 
 
-async def listening(reader: Reader) -> Reader:
-    await reader.start(wait_seconds=10)
-    assert reader.listening
-    return reader
+@contextlib.asynccontextmanager
+async def listening(settings: Settings, database: Database) -> AsyncIterator[Reader]:
+    """The service's reader for `settings`, started and listening; stopped after the block."""
+    reader = create_reader(settings, database)
+    try:
+        await reader.start(wait_seconds=10)
+        assert reader.listening
+        yield reader
+    finally:
+        await reader.stop()
 
 
 async def create_configuration(database) -> tuple[str, str]:
@@ -73,8 +82,7 @@ def test_a_seq_only_change_is_announced_apart_from_a_change_of_the_application_i
 
 async def test_a_read_by_name_stays_cached_while_sibling_configurations_change(database, database_url):
     """By name depends on the configuration and its application's name, not on the application's seq."""
-    reader = await listening(create_reader(settings_for(database_url), database))
-    try:
+    async with listening(settings_for(database_url), database) as reader:
         app_id, config_id = await create_configuration(database)
         await reader.listener.synced()
         first = await reader.value(kinds.BY_NAME, ByName(f"app-{app_id}", "c"))
@@ -93,8 +101,6 @@ async def test_a_read_by_name_stays_cached_while_sibling_configurations_change(d
         with pytest.raises(NotFound):
             await reader.value(kinds.BY_NAME, ByName(f"app-{app_id}", "c"))
         assert (await reader.value(kinds.BY_NAME, ByName("elsewhere", "c"))).json()["id"] == config_id
-    finally:
-        await reader.stop()
 
 
 async def test_every_read_reflects_the_writes_committed_before_it(database):
@@ -115,8 +121,7 @@ async def test_uncached_reads_run_on_the_loop_connection_and_each_reflects_every
     database, database_url
 ):
     """Nothing cached (cache_bytes=0): every read is a statement, on the loop connection when free."""
-    reader = await listening(create_reader(settings_for(database_url, read_cache_bytes=0), database))
-    try:
+    async with listening(settings_for(database_url, read_cache_bytes=0), database) as reader:
         assert reader.loop_reads is not None
         assert reader.loop_reads.connected
         _, config_id = await create_configuration(database)
@@ -125,14 +130,11 @@ async def test_uncached_reads_run_on_the_loop_connection_and_each_reflects_every
             sql(database_url, "UPDATE configurations SET name = %s WHERE id = %s", (f"n{n}", config_id))
             assert (await reader.value(kinds.CONFIGURATION, config_id)).json()["name"] == f"n{n}"
         assert reader.loop_reads.lendings - before == 50  # one batch each
-    finally:
-        await reader.stop()
     assert not reader.loop_reads.connected  # closed with the reader
 
 
 async def test_a_repeated_read_is_served_from_memory_once_it_is_provably_current(database, database_url):
-    reader = await listening(create_reader(settings_for(database_url), database))
-    try:
+    async with listening(settings_for(database_url), database) as reader:
         _, config_id = await create_configuration(database)
         await reader.listener.synced()  # the create's own notifications heard: they evict nothing later
         first = await reader.value(kinds.CONFIGURATION, config_id)
@@ -142,14 +144,11 @@ async def test_a_repeated_read_is_served_from_memory_once_it_is_provably_current
 
         assert again == [first] * 5
         assert (reader.misses, reader.hits) == (misses, 5)
-    finally:
-        await reader.stop()
 
 
 async def test_a_write_by_any_path_is_seen_by_the_next_read_never_the_cached_value(database, database_url):
     """Writes by SQL on another connection, each followed at once by a read: not one stale answer."""
-    reader = await listening(create_reader(settings_for(database_url), database))
-    try:
+    async with listening(settings_for(database_url), database) as reader:
         app_id, config_id = await create_configuration(database)
         for n in range(200):
             await reader.value(kinds.CONFIGURATION, config_id)  # cached, and about to be stale
@@ -163,16 +162,13 @@ async def test_a_write_by_any_path_is_seen_by_the_next_read_never_the_cached_val
             assert (await reader.value(kinds.BY_NAME, ByName(f"app-{app_id}", f"c{n}"))).json()["version"] == n + 2
             assert (await reader.value(kinds.APPLICATION, app_id)).json()["seq"] == n + 2  # the trigger moved it
         assert reader.hits > 0
-    finally:
-        await reader.stop()
 
 
 async def test_a_peek_shows_what_the_cache_holds_without_a_round_trip_and_nothing_without_a_listener(
     database, database_url
 ):
     idle = create_reader(settings_for(database_url), database)  # not started: never live
-    reader = await listening(create_reader(settings_for(database_url), database))
-    try:
+    async with listening(settings_for(database_url), database) as reader:
         _, config_id = await create_configuration(database)
         await reader.listener.synced()
         assert reader.peek(kinds.CONFIGURATION, config_id) is None  # not read yet
@@ -183,8 +179,6 @@ async def test_a_peek_shows_what_the_cache_holds_without_a_round_trip_and_nothin
         assert reader.peek(kinds.CONFIGURATION, config_id) == (value, (config_id,))
         assert (reader.hits, reader.misses) == (hits, misses)  # a peek is not a read
         assert idle.peek(kinds.CONFIGURATION, config_id) is None
-    finally:
-        await reader.stop()
 
 
 async def test_without_a_live_listener_every_read_goes_to_the_database(database, database_url):
@@ -198,8 +192,7 @@ async def test_without_a_live_listener_every_read_goes_to_the_database(database,
 
 
 async def test_losing_the_listener_empties_the_cache(database, database_url):
-    reader = await listening(create_reader(settings_for(database_url), database))
-    try:
+    async with listening(settings_for(database_url), database) as reader:
         _, config_id = await create_configuration(database)
         await reader.listener.synced()
         await reader.value(kinds.CONFIGURATION, config_id)
@@ -215,15 +208,12 @@ async def test_losing_the_listener_empties_the_cache(database, database_url):
                 await asyncio.sleep(0.01)
 
         assert len(reader.cache) == 0
-    finally:
-        await reader.stop()
 
 
 async def test_a_fetch_in_flight_across_a_listener_reconnect_is_not_kept(database, database_url):
     """Changes announced while nobody listened are unknown: what a fetch that began before the
     reconnect found is not kept (the cache's one guard: a reconnect clears it)."""
-    reader = await listening(create_reader(settings_for(database_url), database))
-    try:
+    async with listening(settings_for(database_url), database) as reader:
         _, config_id = await create_configuration(database)
         blocker = psycopg2.connect(database_url)
         try:
@@ -244,8 +234,6 @@ async def test_a_fetch_in_flight_across_a_listener_reconnect_is_not_kept(databas
         assert reader.peek(kinds.CONFIGURATION, config_id) is None
         await reader.value(kinds.CONFIGURATION, config_id)
         assert reader.peek(kinds.CONFIGURATION, config_id) is not None  # one that began since is kept
-    finally:
-        await reader.stop()
 
 
 class GatedSessions:
@@ -281,8 +269,7 @@ async def refreshed(reader: Reader) -> None:
 
 async def test_a_changed_entry_in_use_is_read_again_so_the_next_read_is_a_hit(database, database_url, monkeypatch):
     monkeypatch.setattr(reader_module, "RECENTLY_READ_SECONDS", 0.5)
-    reader = await listening(create_reader(settings_for(database_url), database))
-    try:
+    async with listening(settings_for(database_url), database) as reader:
         app_id, config_id = await create_configuration(database)
         idle_id = str(ULID())
         sql(
@@ -308,15 +295,12 @@ async def test_a_changed_entry_in_use_is_read_again_so_the_next_read_is_a_hit(da
         hits, misses = reader.hits, reader.misses
         assert (await reader.value(kinds.CONFIGURATION, config_id)).json()["name"] == "c-renamed"
         assert (reader.hits, reader.misses) == (hits + 1, misses)
-    finally:
-        await reader.stop()
 
 
 async def test_a_refreshed_entry_is_read_again_after_the_next_change_too_while_in_use(database, database_url):
     """Written twice with no read in between, it is still in use: the second change refreshes it
     as the first did, and the next read is a hit."""
-    reader = await listening(create_reader(settings_for(database_url), database))
-    try:
+    async with listening(settings_for(database_url), database) as reader:
         _, config_id = await create_configuration(database)
         await reader.listener.synced()
         await reader.value(kinds.CONFIGURATION, config_id)
@@ -330,13 +314,10 @@ async def test_a_refreshed_entry_is_read_again_after_the_next_change_too_while_i
         hits, misses = reader.hits, reader.misses
         assert (await reader.value(kinds.CONFIGURATION, config_id)).json()["version"] == 3
         assert (reader.hits, reader.misses) == (hits + 1, misses)
-    finally:
-        await reader.stop()
 
 
 async def test_a_refresh_skips_what_a_read_fetched_while_it_gathered(database, database_url):
-    reader = await listening(create_reader(settings_for(database_url), database))
-    try:
+    async with listening(settings_for(database_url), database) as reader:
         _, config_id = await create_configuration(database)
         await reader.listener.synced()
         await reader.value(kinds.CONFIGURATION, config_id)
@@ -349,13 +330,10 @@ async def test_a_refresh_skips_what_a_read_fetched_while_it_gathered(database, d
 
         assert (reader.refreshes, reader.refresh_rounds) == (1, 0)  # nothing left to read again
         assert reader.peek(kinds.CONFIGURATION, config_id) is not None
-    finally:
-        await reader.stop()
 
 
 async def test_without_refresh_a_change_only_evicts(database, database_url):
-    reader = await listening(create_reader(settings_for(database_url, read_refresh=False), database))
-    try:
+    async with listening(settings_for(database_url, read_refresh=False), database) as reader:
         _, config_id = await create_configuration(database)
         await reader.listener.synced()
         await reader.value(kinds.CONFIGURATION, config_id)
@@ -365,15 +343,12 @@ async def test_without_refresh_a_change_only_evicts(database, database_url):
         await reader.listener.synced()
 
         assert (reader.refreshes, reader.peek(kinds.CONFIGURATION, config_id)) == (0, None)
-    finally:
-        await reader.stop()
 
 
 async def test_a_refresh_racing_a_second_write_never_serves_the_first(database, database_url):
     """The refresh after write 1 has read its snapshot (version 2) when write 2 commits and is heard:
     what it found is stale before it is stored, so it is not kept, and the next read says version 3."""
-    reader = await listening(create_reader(settings_for(database_url), database))
-    try:
+    async with listening(settings_for(database_url), database) as reader:
         _, config_id = await create_configuration(database)
         await reader.listener.synced()
         await reader.value(kinds.CONFIGURATION, config_id)
@@ -393,15 +368,12 @@ async def test_a_refresh_racing_a_second_write_never_serves_the_first(database, 
         cached = reader.peek(kinds.CONFIGURATION, config_id)
         assert cached is None or cached[0].json()["version"] == 3
         assert (await reader.value(kinds.CONFIGURATION, config_id)).json()["version"] == 3
-    finally:
-        await reader.stop()
 
 
 async def test_changes_heard_while_a_refresh_round_is_out_are_read_again_together_in_the_next(database, database_url):
     """Under writes, one statement for everything that went stale while the last one was out, not a
     statement per notification."""
-    reader = await listening(create_reader(settings_for(database_url), database))
-    try:
+    async with listening(settings_for(database_url), database) as reader:
         app_id, first = await create_configuration(database)
         others = [str(ULID()) for _ in range(4)]
         for n, config_id in enumerate(others):
@@ -432,13 +404,10 @@ async def test_changes_heard_while_a_refresh_round_is_out_are_read_again_togethe
         for config_id in (first, *others):
             assert (await reader.value(kinds.CONFIGURATION, config_id)).json()["version"] == 2
         assert (reader.hits, reader.misses) == (hits + 5, misses)
-    finally:
-        await reader.stop()
 
 
 async def test_a_page_of_applications_is_kept_while_applications_it_does_not_show_change(database, database_url):
-    reader = await listening(create_reader(settings_for(database_url), database))
-    try:
+    async with listening(settings_for(database_url), database) as reader:
         shown_id, shown_config = await create_configuration(database)
         other_id, other_config = await create_configuration(database)
         await reader.listener.synced()
@@ -462,8 +431,6 @@ async def test_a_page_of_applications_is_kept_while_applications_it_does_not_sho
         assert (await reader.value(kinds.APPLICATIONS, named)).json() == []
         sql(database_url, "UPDATE applications SET name = %s WHERE id = %s", (f"app-{shown_id}", other_id))
         assert [a["id"] for a in (await reader.value(kinds.APPLICATIONS, named)).json()] == [other_id]
-    finally:
-        await reader.stop()
 
 
 async def test_reads_return_their_connection_and_fail_fast_when_none_is_free(database_url):
@@ -483,8 +450,7 @@ async def test_a_page_of_applications_stays_in_memory_while_the_applications_it_
     refreshes that summary alone (one row) and the page is still a hit, showing the change; an
     application appearing changes the outline, and the next read is a miss that shows it."""
     database_answer = create_reader(settings_for(database_url), database)  # not started: never live
-    reader = await listening(create_reader(settings_for(database_url), database))
-    try:
+    async with listening(settings_for(database_url), database) as reader:
         app_id, _ = await create_configuration(database)
         other_id, other_config = await create_configuration(database)
         page = ApplicationsPage(10, None, None)
@@ -516,14 +482,11 @@ async def test_a_page_of_applications_stays_in_memory_while_the_applications_it_
         with_newcomer = await reader.value(kinds.APPLICATIONS, page)
         assert reader.misses == misses + 1
         assert newcomer in [a["id"] for a in with_newcomer.json()]
-    finally:
-        await reader.stop()
 
 
 async def test_a_page_with_a_part_not_in_memory_is_read_whole_from_the_database(database, database_url):
     """Never some parts from memory and others from the database: they would show two moments."""
-    reader = await listening(create_reader(settings_for(database_url, read_refresh=False), database))
-    try:
+    async with listening(settings_for(database_url, read_refresh=False), database) as reader:
         app_id, _ = await create_configuration(database)
         await create_configuration(database)
         page = ApplicationsPage(10, None, None)
@@ -545,5 +508,3 @@ async def test_a_page_with_a_part_not_in_memory_is_read_whole_from_the_database(
         assert {a["id"]: a["comments"] for a in again.json()}[app_id] == "changed"
         assert await reader.value(kinds.APPLICATIONS, page) == again  # its parts kept again: a hit
         assert reader.hits == hits + 1
-    finally:
-        await reader.stop()
